@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How a cache is opened: where it lives and its limits.
+public struct CacheConfiguration: Sendable, Equatable {
+    /// The cache directory; created (mode 0700, or 2770 when `shared`) if missing.
+    public var directory: String
+    /// The size limit in bytes. vLLM's default is 5120 MiB.
+    public var maxBytes: Int64
+    /// Entries unused for longer than this many seconds are expired. vLLM's default is 24 h.
+    public var ttl: Double
+    /// Create new directories with group access, for a cache shared by a group.
+    public var shared: Bool
+    /// `fsync` each entry before it is renamed into place: survives power loss, costs speed.
+    public var durable: Bool
+
+    public static let defaultMaxBytes: Int64 = 5120 * 1024 * 1024
+    public static let defaultTTL: Double = 24 * 3600
+
+    public init(
+        directory: String, maxBytes: Int64 = defaultMaxBytes, ttl: Double = defaultTTL,
+        shared: Bool = false, durable: Bool = false
+    ) {
+        self.directory = directory
+        self.maxBytes = maxBytes
+        self.ttl = ttl
+        self.shared = shared
+        self.durable = durable
+    }
+
+    /// Resolves each setting from an explicit value, then the environment, then the default.
+    ///
+    /// Directory: `MEDIACACHE_DIR`, `VLLM_MEDIA_CACHE`, `$XDG_CACHE_HOME/mediacache`,
+    /// `~/.cache/mediacache`. Size: `MEDIACACHE_MAX_SIZE`, `VLLM_MEDIA_CACHE_MAX_SIZE_MB`.
+    /// TTL: `MEDIACACHE_TTL`, `VLLM_MEDIA_CACHE_TTL_HOURS`. A bad value throws an error
+    /// naming the flag or variable it came from.
+    public static func resolve(
+        directory: String? = nil, maxSize: String? = nil, ttl: String? = nil,
+        environment: [String: String]
+    ) throws(MediaCacheError) -> CacheConfiguration {
+        let env = { (name: String) -> String? in
+            guard let value = environment[name], !value.isEmpty else { return nil }
+            return value
+        }
+        let dir: String
+        if let directory {
+            guard !directory.isEmpty else {
+                throw .invalidSetting(name: "--cache-dir", value: directory, expected: "a directory path")
+            }
+            dir = directory
+        } else if let value = env("MEDIACACHE_DIR") ?? env("VLLM_MEDIA_CACHE") {
+            dir = value
+        } else if let xdg = env("XDG_CACHE_HOME") {
+            dir = xdg + "/mediacache"
+        } else {
+            dir = (env("HOME") ?? "/tmp") + "/.cache/mediacache"
+        }
+        var config = CacheConfiguration(directory: dir)
+        if let maxSize {
+            config.maxBytes = try ByteSize.parse(maxSize, name: "--max-size")
+        } else if let value = env("MEDIACACHE_MAX_SIZE") {
+            config.maxBytes = try ByteSize.parse(value, name: "MEDIACACHE_MAX_SIZE")
+        } else if let value = env("VLLM_MEDIA_CACHE_MAX_SIZE_MB") {
+            guard let mib = Double(value), mib > 0, mib * 1_048_576 < 9e18 else {
+                throw .invalidSetting(name: "VLLM_MEDIA_CACHE_MAX_SIZE_MB", value: value, expected: "a positive number of MiB")
+            }
+            config.maxBytes = Int64(mib * 1_048_576)
+        }
+        if let ttl {
+            config.ttl = try DurationText.parse(ttl, name: "--ttl")
+        } else if let value = env("MEDIACACHE_TTL") {
+            config.ttl = try DurationText.parse(value, name: "MEDIACACHE_TTL")
+        } else if let value = env("VLLM_MEDIA_CACHE_TTL_HOURS") {
+            guard let hours = Double(value), hours > 0, hours < 1e12 else {
+                throw .invalidSetting(name: "VLLM_MEDIA_CACHE_TTL_HOURS", value: value, expected: "a positive number of hours")
+            }
+            config.ttl = hours * 3600
+        }
+        return config
+    }
+}
+
+/// Sizes such as `500K`, `5G`, `5GiB`, `1T` or plain bytes; every suffix is a power of 1024.
+public enum ByteSize {
+    static let units: [(String, Int64)] = [("t", 1 << 40), ("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10), ("", 1)]
+
+    /// Parses a positive size; zero, negative or garbled text throws, naming `name`.
+    public static func parse(_ text: String, name: String) throws(MediaCacheError) -> Int64 {
+        let expected = "a positive size such as 500K, 500M, 5G, 5GiB, 1T or a number of bytes"
+        var body = text.trimmingSpaces().lowercased()
+        for ending in ["ib", "b"] where body.hasSuffix(ending) && body.count > ending.count {
+            body.removeLast(ending.count)
+            break
+        }
+        var multiplier: Int64 = 1
+        for (suffix, factor) in units where !suffix.isEmpty && body.hasSuffix(suffix) {
+            body.removeLast()
+            multiplier = factor
+            break
+        }
+        guard let number = Double(body), number.isFinite, number > 0, body.first?.isNumber == true,
+            number * Double(multiplier) < 9.2e18
+        else {
+            throw .invalidSetting(name: name, value: text, expected: expected)
+        }
+        let bytes = Int64((number * Double(multiplier)).rounded())
+        guard bytes > 0 else { throw .invalidSetting(name: name, value: text, expected: expected) }
+        return bytes
+    }
+
+    /// A size for people: `1.5 GiB`, `300 KiB`, `12 B`.
+    public static func format(_ bytes: Int64) -> String {
+        let magnitude = Double(bytes)
+        for (unit, factor) in [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] as [(String, Int64)]
+        where abs(magnitude) >= Double(factor) {
+            let value = magnitude / Double(factor)
+            return value >= 100 ? "\(Int(value.rounded())) \(unit)" : "\(Self.oneDecimal(value)) \(unit)"
+        }
+        return "\(bytes) B"
+    }
+
+    public static func oneDecimal(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}
+
+/// Durations such as `90s`, `30m`, `24h`, `7d`, or plain seconds.
+public enum DurationText {
+    static let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
+
+    /// Parses a positive duration in seconds; zero, negative or garbled text throws, naming `name`.
+    public static func parse(_ text: String, name: String) throws(MediaCacheError) -> Double {
+        var body = text.trimmingSpaces().lowercased()
+        var factor = 1.0
+        if let last = body.last, let unit = units[last] {
+            factor = unit
+            body.removeLast()
+        }
+        guard let number = Double(body), number.isFinite, number > 0, body.first?.isNumber == true,
+            number * factor < 1e15
+        else {
+            throw .invalidSetting(name: name, value: text, expected: "a positive duration such as 90s, 30m, 24h or 7d")
+        }
+        return number * factor
+    }
+
+    /// A duration for people: `24h`, `90s`, `7d`, `1h30m`.
+    public static func format(_ seconds: Double) -> String {
+        var rest = Int64(seconds.rounded())
+        if rest == 0 { return "0s" }
+        var out = ""
+        for (unit, size) in [("d", Int64(86400)), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size {
+            out += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        return out
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

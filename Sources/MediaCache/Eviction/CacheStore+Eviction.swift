@@ -1,0 +1,83 @@
+/// Which entries `evict` removes.
+public enum EvictionSelection: Sendable {
+    /// Entries by key (from URLs or `--key` names).
+    case keys([CacheKey])
+    /// Entries unused for longer than this many seconds.
+    case olderThan(Double)
+    /// Everything.
+    case all
+}
+
+/// What `prune` found and did.
+public struct PruneReport: Sendable {
+    public var plan: EvictionPlan
+    /// Nil on a dry run.
+    public var result: EvictionResult?
+    public var entriesBefore: Int
+    public var bytesBefore: Int64
+    /// Entries and bytes left (as planned, on a dry run).
+    public var entriesAfter: Int
+    public var bytesAfter: Int64
+}
+
+extension CacheStore {
+    /// Removes the selected entries (and metadata left without data) through the eviction engine.
+    ///
+    /// With `dryRun`, returns the plan and removes nothing.
+    /// - Important: Disk I/O.
+    public func evict(_ selection: EvictionSelection, dryRun: Bool = false) throws(MediaCacheError) -> (plan: EvictionPlan, result: EvictionResult?) {
+        var plan = EvictionPlan()
+        let now = Posix.now()
+        switch selection {
+        case .keys(let keys):
+            var seen = Set<String>()
+            for key in keys where seen.insert(key.name).inserted {
+                if let info = Posix.lstat(at: layout.rootFD.fd, key.name), !Posix.isDirectory(info) {
+                    let entry = CacheEntry(
+                        name: key.name, size: Int64(info.st_size), lastUsed: Posix.seconds(info.st_mtim),
+                        kind: Posix.isRegular(info) ? .file : .hostile)
+                    plan.removals.append(PlannedRemoval(entry: entry, reason: entry.kind == .file ? .requested : .hostile))
+                } else if Posix.lstat(at: layout.metaFD.fd, key.name) != nil {
+                    plan.orphanMetadata.append(key.name)
+                }
+            }
+        case .olderThan(let age):
+            let snapshot = try CacheSnapshot.collect(layout)
+            plan.removals = snapshot.entries.filter { now - $0.lastUsed > age }.map { PlannedRemoval(entry: $0, reason: .requested) }
+        case .all:
+            let snapshot = try CacheSnapshot.collect(layout)
+            plan.removals =
+                snapshot.hostile.map { PlannedRemoval(entry: $0, reason: .hostile) }
+                + snapshot.entries.map { PlannedRemoval(entry: $0, reason: .requested) }
+        }
+        if dryRun { return (plan, nil) }
+        return (plan, try EvictionEngine.apply(plan, in: layout))
+    }
+
+    /// The cron job: removes expired entries, then least-recently-used ones
+    /// until the total is at most the size limit, then temp files and idle
+    /// locks older than `leftoverAge` seconds and metadata whose data is gone.
+    ///
+    /// Safe while other processes read and write: each deletion re-checks the
+    /// file, and one another process removed first is not an error.
+    /// - Important: Disk I/O: scans the whole directory.
+    public func prune(dryRun: Bool = false, leftoverAge: Double = 3600) throws(MediaCacheError) -> PruneReport {
+        let snapshot = try CacheSnapshot.collect(layout, includeTemps: true)
+        let now = Posix.now()
+        let policy = EvictionPolicy(now: now, ttl: configuration.ttl, targetBytes: configuration.maxBytes)
+        var plan = policy.plan(snapshot)
+        try plan.addLeftovers(from: snapshot, layout: layout, age: leftoverAge, now: now)
+        let plannedEntries = plan.removals.filter { $0.reason != .hostile }
+        var report = PruneReport(
+            plan: plan, result: nil, entriesBefore: snapshot.entries.count, bytesBefore: snapshot.totalBytes,
+            entriesAfter: snapshot.entries.count - plannedEntries.count,
+            bytesAfter: snapshot.totalBytes - plannedEntries.reduce(0) { $0 + $1.entry.size })
+        guard !dryRun else { return report }
+        let result = try EvictionEngine.apply(plan, in: layout, scannedTotal: (snapshot.totalBytes, snapshot.entries.count))
+        let removedEntries = result.removed.filter { $0.reason != .hostile }
+        report.entriesAfter = snapshot.entries.count - removedEntries.count
+        report.bytesAfter = snapshot.totalBytes - result.removedBytes
+        report.result = result
+        return report
+    }
+}

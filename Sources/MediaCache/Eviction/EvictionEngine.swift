@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What applying a plan actually removed.
+public struct EvictionResult: Sendable {
+    /// Entries this call deleted (not those another process deleted first).
+    public var removed: [PlannedRemoval] = []
+    /// Planned entries that were already gone, or used again since the plan.
+    public var skipped = 0
+    public var tempFilesRemoved = 0
+    public var metadataRemoved = 0
+    public var locksRemoved = 0
+    /// Bytes in the cache after this pass, when the pass scanned the whole directory.
+    public var bytesAfter: Int64?
+    public var entriesAfter: Int?
+
+    public var removedBytes: Int64 { removed.reduce(0) { $0 + $1.entry.size } }
+}
+
+/// The one path by which anything leaves a cache: apply a plan.
+///
+/// Collect-then-delete (invariant 2): the plan was decided from a snapshot,
+/// so before each deletion the engine looks again, and leaves alone a file
+/// that vanished (another process evicted it: not an error) or that was used
+/// after the snapshot (an LRU or TTL decision that no longer holds).
+enum EvictionEngine {
+    /// Deletes what `plan` names and books the result in the counters.
+    /// - Important: Disk I/O.
+    static func apply(_ plan: EvictionPlan, in layout: CacheLayout, scannedTotal: (bytes: Int64, entries: Int)? = nil) throws(MediaCacheError) -> EvictionResult {
+        var result = EvictionResult()
+        let root = layout.rootFD.fd
+        for removal in plan.removals {
+            guard let current = Posix.lstat(at: root, removal.entry.name) else {
+                result.skipped += 1
+                continue
+            }
+            let isFile = Posix.isRegular(current)
+            if removal.reason == .hostile ? isFile : !isFile {
+                result.skipped += 1  // replaced by something of the other kind since the scan
+                continue
+            }
+            if removal.reason == .expired || removal.reason == .size,
+                Posix.seconds(current.st_mtim) > removal.entry.lastUsed
+            {
+                result.skipped += 1  // a reader touched it after the scan: no longer a candidate
+                continue
+            }
+            if unlinkat(root, removal.entry.name, 0) != 0 {
+                if errno == ENOENT {
+                    result.skipped += 1
+                    continue
+                }
+                throw .io(operation: "cannot remove", path: layout.root + "/" + removal.entry.name, errno: errno)
+            }
+            var removed = removal
+            removed.entry.size = removal.reason == .hostile ? 0 : Int64(current.st_size)
+            result.removed.append(removed)
+            unlinkat(layout.metaFD.fd, removal.entry.name, 0)
+        }
+        for temp in plan.tempFiles where unlinkat(temp.directory, temp.name, 0) == 0 {
+            result.tempFilesRemoved += 1
+        }
+        for name in plan.orphanMetadata where Posix.lstat(at: root, name) == nil {
+            if unlinkat(layout.metaFD.fd, name, 0) == 0 { result.metadataRemoved += 1 }
+        }
+        result.locksRemoved = removeIdleLocks(plan.staleLocks, in: layout)
+        try book(result, scannedTotal: scannedTotal, in: layout)
+        return result
+    }
+
+    /// Adds the removals to the counters and the size account.
+    private static func book(_ result: EvictionResult, scannedTotal: (bytes: Int64, entries: Int)?, in layout: CacheLayout) throws(MediaCacheError) {
+        let entries = Int64(result.removed.filter { $0.reason != .hostile }.count)
+        let bytes = result.removedBytes
+        guard entries > 0 || scannedTotal != nil else { return }
+        try layout.updateState { state in
+            state.counters.evictedEntries += entries
+            state.counters.evictedBytes += bytes
+            if let scannedTotal {
+                state.accountBytes = max(0, scannedTotal.bytes - bytes)
+                state.accountEntries = max(0, Int64(scannedTotal.entries) - entries)
+                state.accountKnown = true
+            } else {
+                state.accountBytes = max(0, state.accountBytes - bytes)
+                state.accountEntries = max(0, state.accountEntries - entries)
+            }
+        }
+    }
+
+    /// Removes lock files nobody holds. Taking the lock first means a
+    /// process mid-download keeps its lock; `FileLock` re-checks the inode
+    /// so a process that opened the file just before removal retries.
+    private static func removeIdleLocks(_ names: [String], in layout: CacheLayout) -> Int {
+        var removed = 0
+        for name in names {
+            guard let lock = try? FileLock(directory: layout.locksFD.fd, name: name, path: layout.locksPath),
+                (try? lock.tryLockExclusive()) == true
+            else { continue }
+            if unlinkat(layout.locksFD.fd, name, 0) == 0 { removed += 1 }
+            _ = lock
+        }
+        return removed
+    }
+}
+
+extension EvictionPlan {
+    /// Adds temp files and idle locks older than `age` seconds, and metadata without data.
+    /// - Important: Disk I/O.
+    mutating func addLeftovers(from snapshot: CacheSnapshot, layout: CacheLayout, age: Double, now: Double) throws(MediaCacheError) {
+        tempFiles = snapshot.tempFiles.filter { now - $0.modified > age }.map { ($0.directory, $0.name) }
+        let names = Set(snapshot.entries.map(\.name)).union(snapshot.hostile.map(\.name))
+        for (name, _) in try Posix.listDirectory(layout.metaFD.fd, path: layout.metaPath)
+        where !name.hasPrefix(".") && !names.contains(name) {
+            orphanMetadata.append(name)
+        }
+        for (name, _) in try Posix.listDirectory(layout.locksFD.fd, path: layout.locksPath) {
+            if let info = Posix.lstat(at: layout.locksFD.fd, name), now - Posix.seconds(info.st_mtim) > age {
+                staleLocks.append(name)
+            }
+        }
+    }
+}

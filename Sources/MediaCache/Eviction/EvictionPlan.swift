@@ -1,0 +1,79 @@
+/// Why an entry is on an eviction plan.
+public enum EvictionReason: String, Sendable {
+    /// Unused for longer than the TTL.
+    case expired
+    /// Least recently used while the cache is over its size limit.
+    case size
+    /// Named by the user (`evict URL`, `--key`, `--older-than`, `--all`).
+    case requested
+    /// Its bytes no longer match the recorded SHA-256 (`verify --fix`).
+    case corrupt
+    /// A symlink or other non-regular file under an entry's name.
+    case hostile
+}
+
+/// One entry an eviction plan removes.
+public struct PlannedRemoval: Sendable, Equatable {
+    public var entry: CacheEntry
+    public var reason: EvictionReason
+}
+
+/// What to remove, decided before anything is deleted: the "plan" step.
+///
+/// `--dry-run` prints a plan and stops; everything else hands it to
+/// `EvictionEngine.apply`.
+public struct EvictionPlan: Sendable {
+    public var removals: [PlannedRemoval] = []
+    /// Leftover temp files and idle locks older than the age limit (names only).
+    var tempFiles: [(directory: Int32, name: String)] = []
+    var staleLocks: [String] = []
+    /// Metadata files whose data file is gone.
+    var orphanMetadata: [String] = []
+
+    public var bytes: Int64 { removals.reduce(0) { $0 + $1.entry.size } }
+    public var tempFileCount: Int { tempFiles.count }
+    public var orphanMetadataCount: Int { orphanMetadata.count }
+
+    public init() {}
+}
+
+/// What `prune` (and put-triggered eviction) decides by.
+struct EvictionPolicy {
+    var now: Double
+    /// Entries unused for longer than this are expired; nil keeps them.
+    var ttl: Double?
+    /// Remove least-recently-used entries until the total is at most this.
+    var targetBytes: Int64?
+    /// Names evicted only when nothing else is left (entries just written).
+    var protected: Set<String> = []
+
+    /// Orders entries and picks removals: hostile names, then expired, then LRU down to the target.
+    func plan(_ snapshot: CacheSnapshot) -> EvictionPlan {
+        var plan = EvictionPlan()
+        plan.removals = snapshot.hostile.map { PlannedRemoval(entry: $0, reason: .hostile) }
+        var kept: [CacheEntry] = []
+        for entry in snapshot.entries {
+            if let ttl, now - entry.lastUsed > ttl, !protected.contains(entry.name) {
+                plan.removals.append(PlannedRemoval(entry: entry, reason: .expired))
+            } else {
+                kept.append(entry)
+            }
+        }
+        guard let targetBytes else { return plan }
+        var total = kept.reduce(0) { $0 + $1.size }
+        guard total > targetBytes else { return plan }
+        // Oldest use first; protected entries after every other one.
+        kept.sort { a, b in
+            let aProtected = protected.contains(a.name)
+            let bProtected = protected.contains(b.name)
+            if aProtected != bProtected { return !aProtected }
+            return a.lastUsed < b.lastUsed || (a.lastUsed == b.lastUsed && a.name < b.name)
+        }
+        for entry in kept where total > targetBytes {
+            if protected.contains(entry.name) { break }
+            plan.removals.append(PlannedRemoval(entry: entry, reason: .size))
+            total -= entry.size
+        }
+        return plan
+    }
+}

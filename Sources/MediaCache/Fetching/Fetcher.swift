@@ -1,0 +1,198 @@
+import AsyncHTTPClient
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Downloads URLs into a cache: parallel, streaming, one download per URL across processes.
+///
+/// One `HTTPClient` with a connection pool serves every transfer
+/// (keep-alive; HTTP/2 where the origin offers it over TLS). Bodies stream
+/// to a temp file in 1 MiB batches that are written and hashed on the
+/// thread pool, so memory stays flat and no event loop ever waits on the
+/// disk. A per-URL lock in the cache directory makes a second process (or
+/// a `get --fetch`) wait for the first one's download and then report a hit.
+///
+/// Call `shutdown()` when done.
+public final class Fetcher: Sendable {
+    public let store: CacheStore
+    public let settings: FetchSettings
+    let client: HTTPClient
+    let threadPool: NIOThreadPool
+    /// Body bytes received so far, across all transfers (for progress).
+    let progress = NIOLockedValueBox<Int64>(0)
+
+    public init(store: CacheStore, settings: FetchSettings, threadPool: NIOThreadPool = .singleton) {
+        self.store = store
+        self.settings = settings
+        self.threadPool = threadPool
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(
+                connect: .milliseconds(Int64(settings.connectTimeout * 1000)),
+                read: .milliseconds(Int64(settings.idleTimeout * 1000))),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.jobs)),
+            decompression: .disabled)
+        configuration.httpVersion = .automatic
+        // Fail a refused connection at once; our own retry policy decides what happens next.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Closes the connection pool. Call once, after the last fetch.
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    /// Body bytes received so far by this fetcher.
+    public var receivedBytes: Int64 { progress.withLockedValue { $0 } }
+
+    func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threadPool.runIfActive(body)
+    }
+
+    // MARK: - Many URLs
+
+    /// Fetches every URL with at most `settings.jobs` transfers at once,
+    /// calling `onEach` as each finishes, then enforces the size limit,
+    /// evicting this run's entries last.
+    ///
+    /// Duplicates are fetched once (each is still reported).
+    public func fetchAll(_ urls: [String], onEach: @escaping @Sendable (FetchOutcome) -> Void) async -> FetchRun {
+        var unique: [String] = []
+        var seen = Set<String>()
+        for url in urls where seen.insert(url).inserted { unique.append(url) }
+        var outcomes: [FetchOutcome] = []
+        await withTaskGroup(of: FetchOutcome.self) { group in
+            var next = unique.makeIterator()
+            for _ in 0..<max(1, settings.jobs) {
+                guard let url = next.next() else { break }
+                group.addTask { await self.fetch(url) }
+            }
+            for await outcome in group {
+                onEach(outcome)
+                outcomes.append(outcome)
+                if let url = next.next() { group.addTask { await self.fetch(url) } }
+            }
+        }
+        var run = FetchRun(outcomes: outcomes)
+        let names = Set(outcomes.compactMap { $0.status == .failed ? nil : $0.key?.name })
+        if outcomes.contains(where: { $0.status == .fetched }) {
+            run.eviction = try? await offload { [store] in try store.enforceLimit(protecting: names) }
+            run.overLimit = (run.eviction?.bytesAfter ?? 0) > store.configuration.maxBytes
+        }
+        return run
+    }
+
+    // MARK: - One URL
+
+    /// Makes sure `url` is cached: a hit, a revalidation, or a download.
+    /// Never throws; failures come back as an outcome with an error.
+    public func fetch(_ url: String) async -> FetchOutcome {
+        let key: CacheKey
+        do {
+            key = try CacheKey(url: url)
+        } catch {
+            return .failure(url, error)
+        }
+        guard let host = URLCheck.host(of: url), settings.allows(host: host) else {
+            return .failure(url, .hostNotAllowed(url: url, host: URLCheck.host(of: url) ?? url), key: key)
+        }
+        do {
+            if !settings.force, let size = try await offload({ [store] in store.touchIfFresh(key) }) {
+                return cached(url, key, size)
+            }
+            let (lock, waited) = try await acquire(key)
+            defer { _ = lock }
+            if !settings.force || waited, let size = try await offload({ [store] in store.touchIfFresh(key) }) {
+                return cached(url, key, size)
+            }
+            return await download(url, key: key)
+        } catch {
+            return .failure(url, Self.mediaError(error, url: url), key: key)
+        }
+    }
+
+    private func cached(_ url: String, _ key: CacheKey, _ size: Int64) -> FetchOutcome {
+        FetchOutcome(url: url, status: .cached, size: size, path: store.path(for: key), key: key)
+    }
+
+    /// Takes the URL's cross-process lock without blocking a thread: polls, backing off to 250 ms.
+    private func acquire(_ key: CacheKey) async throws -> (Handoff<FileLock>, waited: Bool) {
+        let lock = try await offload { [store] in Handoff(try store.layout.keyLock(key)) }
+        var waited = false
+        var pause: UInt64 = 10_000_000
+        while !(try await offload { try lock.value.tryLockExclusive() }) {
+            waited = true
+            try await Task.sleep(nanoseconds: pause)
+            pause = min(pause * 2, 250_000_000)
+        }
+        return (lock, waited)
+    }
+
+    /// Downloads (or revalidates) with retries; the key lock is held by the caller.
+    private func download(_ url: String, key: CacheKey) async -> FetchOutcome {
+        var conditional = settings.force ? nil : try? await offload { [store] in store.validators(key) }
+        let policy = RetryPolicy(retries: settings.retries, backoff: settings.backoff, maxWait: settings.maxRetryWait)
+        var attempt = 0
+        var lastStatus: Int?
+        while true {
+            attempt += 1
+            do {
+                switch try await self.attempt(url, key: key, conditional: conditional) {
+                case .notModified(let validators):
+                    let previous = conditional!
+                    let size = try await offload { [store] in
+                        try store.refresh(key, metadata: previous, etag: validators.etag, lastModified: validators.lastModified)
+                    }
+                    guard let size else {
+                        conditional = nil  // evicted meanwhile: download it after all
+                        continue
+                    }
+                    return FetchOutcome(
+                        url: url, status: .revalidated, size: size, path: store.path(for: key), key: key, httpStatus: 304,
+                        attempts: attempt)
+                case .body(let writer, let validators, let transferred, let status):
+                    let metadata = EntryMetadata(
+                        url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: validators.contentType,
+                        etag: validators.etag, lastModified: validators.lastModified)
+                    let result = try await offload { [store] in
+                        try store.commitEntry(writer.value, key: key, metadata: metadata, lockHeld: true, enforceLimit: false)
+                    }
+                    return FetchOutcome(
+                        url: url, status: .fetched, size: result.size, transferred: transferred, path: result.path, key: key,
+                        httpStatus: status, attempts: attempt)
+                }
+            } catch let failure as AttemptFailure {
+                lastStatus = failure.status ?? lastStatus
+                guard failure.retryable && attempt <= settings.retries else {
+                    var outcome = FetchOutcome.failure(url, failure.error, key: key, attempts: attempt)
+                    outcome.httpStatus = lastStatus
+                    return outcome
+                }
+                let wait = policy.delay(afterAttempt: attempt, retryAfter: failure.retryAfter)
+                try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+            } catch {
+                return .failure(url, Self.mediaError(error, url: url), key: key, attempts: attempt)
+            }
+        }
+    }
+}
+
+/// Everything a `fetchAll` did.
+public struct FetchRun: Sendable {
+    public var outcomes: [FetchOutcome]
+    /// What enforcing the size limit afterwards removed.
+    public var eviction: EvictionResult?
+    /// Whether this run's entries alone exceed the size limit.
+    public var overLimit = false
+}
+
+extension MediaCache {
+    /// Makes sure `url` is cached, downloading it on a miss (see `Fetcher`).
+    public func fetch(_ url: String, settings: FetchSettings = FetchSettings()) async throws -> FetchOutcome {
+        let fetcher = Fetcher(store: store, settings: settings, threadPool: threadPool)
+        let outcome = await fetcher.fetch(url)
+        try await fetcher.shutdown()
+        return outcome
+    }
+}

@@ -1,0 +1,208 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// How one attempt at a URL ended, when it did not fail.
+enum AttemptResult {
+    /// A 2xx body, complete in a temp file not yet published.
+    case body(Handoff<AtomicWriter>, Validators, transferred: Int64, status: Int)
+    /// 304 to a conditional request.
+    case notModified(Validators)
+}
+
+/// Response headers worth keeping.
+struct Validators: Sendable {
+    var contentType: String?
+    var etag: String?
+    var lastModified: String?
+
+    init(_ headers: HTTPHeaders) {
+        contentType = headers.first(name: "content-type")
+        etag = headers.first(name: "etag")
+        lastModified = headers.first(name: "last-modified")
+    }
+}
+
+/// Why an attempt failed, and whether another may succeed.
+struct AttemptFailure: Error {
+    var error: MediaCacheError
+    var retryable: Bool
+    var retryAfter: Double?
+    var status: Int?
+}
+
+extension Fetcher {
+    /// Bytes gathered before each hop to the thread pool to write and hash.
+    static let writeBatch = 1 << 20
+
+    /// One attempt: follows redirects by hand (so `--allow-domain` and loop
+    /// detection apply to every hop), and streams a 2xx body into a temp file.
+    func attempt(_ url: String, key: CacheKey, conditional: EntryMetadata?) async throws(AttemptFailure) -> AttemptResult {
+        let deadline = settings.timeout.map { NIODeadline.now() + .milliseconds(Int64($0 * 1000)) } ?? .distantFuture
+        var current = url
+        var visited: Set<String> = [url]
+        var hops = 0
+        while true {
+            let response = try await send(current, original: url, conditional: conditional, deadline: deadline)
+            let status = Int(response.status.code)
+            if (300...399).contains(status) && status != 304, let location = response.headers.first(name: "location") {
+                await Self.discard(response.body)
+                guard settings.followRedirects else {
+                    throw AttemptFailure(error: .redirect(url: url, reason: "HTTP \(status) redirect to \(location) refused (--no-redirects)"), retryable: false)
+                }
+                guard let next = Self.resolve(location, against: current) else {
+                    throw AttemptFailure(error: .redirect(url: url, reason: "redirect to an invalid location \(location)"), retryable: false)
+                }
+                guard visited.insert(next).inserted else {
+                    throw AttemptFailure(error: .redirect(url: url, reason: "redirect loop at \(next)"), retryable: false)
+                }
+                hops += 1
+                guard hops <= settings.maxRedirects else {
+                    throw AttemptFailure(error: .redirect(url: url, reason: "more than \(settings.maxRedirects) redirects"), retryable: false)
+                }
+                current = next
+                continue
+            }
+            if status == 304 && conditional != nil {
+                await Self.discard(response.body)
+                return .notModified(Validators(response.headers))
+            }
+            guard (200...299).contains(status) else {
+                await Self.discard(response.body)
+                let retryAfter = RetryPolicy.parseRetryAfter(response.headers.first(name: "retry-after"), now: Posix.now())
+                throw AttemptFailure(
+                    error: .httpStatus(url: url, status: status), retryable: RetryPolicy.isRetryable(status: status),
+                    retryAfter: retryAfter, status: status)
+            }
+            if let limit = settings.maxBytes, let length = response.headers.first(name: "content-length").flatMap({ Int64($0) }),
+                length > limit
+            {
+                await Self.discard(response.body)
+                throw AttemptFailure(error: .bodyTooLarge(url: url, limit: limit), retryable: false, status: status)
+            }
+            let (writer, transferred) = try await stream(response.body, url: url, key: key, status: status)
+            return .body(writer, Validators(response.headers), transferred: transferred, status: status)
+        }
+    }
+
+    private func send(_ target: String, original: String, conditional: EntryMetadata?, deadline: NIODeadline) async throws(AttemptFailure) -> HTTPClientResponse {
+        guard let host = URLCheck.host(of: target), settings.allows(host: host) else {
+            throw AttemptFailure(error: .hostNotAllowed(url: original, host: URLCheck.host(of: target) ?? target), retryable: false)
+        }
+        var request = HTTPClientRequest(url: target)
+        request.headers.add(name: "User-Agent", value: settings.userAgent)
+        if let conditional {
+            if let etag = conditional.etag { request.headers.add(name: "If-None-Match", value: etag) }
+            if let lastModified = conditional.lastModified { request.headers.add(name: "If-Modified-Since", value: lastModified) }
+        }
+        do {
+            return try await client.execute(request, deadline: deadline)
+        } catch {
+            throw AttemptFailure(error: .transfer(url: original, reason: Self.describe(error)), retryable: Self.isRetryable(error))
+        }
+    }
+
+    /// Streams a body into a new temp file, writing and hashing on the thread pool in 1 MiB batches.
+    private func stream(_ body: HTTPClientResponse.Body, url: String, key: CacheKey, status: Int) async throws(AttemptFailure) -> (Handoff<AtomicWriter>, Int64) {
+        let writer: Handoff<AtomicWriter>
+        do {
+            writer = try await offload { [store] in Handoff(try store.beginEntry(key)) }
+        } catch {
+            throw AttemptFailure(error: Self.mediaError(error, url: url), retryable: false, status: status)
+        }
+        var total: Int64 = 0
+        var pending = ByteBuffer()
+        do {
+            for try await chunk in body {
+                total += Int64(chunk.readableBytes)
+                progress.withLockedValue { $0 += Int64(chunk.readableBytes) }
+                if let limit = settings.maxBytes, total > limit {
+                    writer.value.discard()
+                    throw AttemptFailure(error: .bodyTooLarge(url: url, limit: limit), retryable: false, status: status)
+                }
+                if pending.readableBytes == 0 && chunk.readableBytes >= Self.writeBatch {
+                    try await write(chunk, to: writer)
+                    continue
+                }
+                pending.writeImmutableBuffer(chunk)
+                if pending.readableBytes >= Self.writeBatch {
+                    try await write(pending, to: writer)
+                    pending.clear()
+                }
+            }
+            if pending.readableBytes > 0 { try await write(pending, to: writer) }
+        } catch let failure as AttemptFailure {
+            writer.value.discard()
+            throw failure
+        } catch let error as MediaCacheError {
+            writer.value.discard()
+            throw AttemptFailure(error: error, retryable: false, status: status)
+        } catch {
+            writer.value.discard()
+            throw AttemptFailure(
+                error: .transfer(url: url, reason: "transfer cut off after \(total) bytes: \(Self.describe(error))"),
+                retryable: true, status: status)
+        }
+        return (writer, total)
+    }
+
+    private func write(_ buffer: ByteBuffer, to writer: Handoff<AtomicWriter>) async throws {
+        try await offload {
+            try buffer.withUnsafeReadableBytes { (bytes) throws(MediaCacheError) in try writer.value.write(bytes) }
+        }
+    }
+
+    /// Reads and drops a small body (an error page, a redirect) so the connection can be reused.
+    private static func discard(_ body: HTTPClientResponse.Body) async {
+        var seen = 0
+        do {
+            for try await chunk in body {
+                seen += chunk.readableBytes
+                if seen > 256 * 1024 { return }  // leaving early cancels the stream
+            }
+        } catch {}
+    }
+
+    static func resolve(_ location: String, against base: String) -> String? {
+        guard let baseURL = URL(string: base), let next = URL(string: location, relativeTo: baseURL)?.absoluteString,
+            (try? URLCheck.validate(next)) != nil
+        else { return nil }
+        return next
+    }
+
+    static func mediaError(_ error: any Error, url: String) -> MediaCacheError {
+        (error as? MediaCacheError) ?? .transfer(url: url, reason: describe(error))
+    }
+
+    static func isRetryable(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return ![HTTPClientError.invalidURL, .emptyHost, .emptyScheme, .cancelled, .alreadyShutdown].contains(error)
+        }
+        return true
+    }
+
+    /// A short, human description of a transport error.
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "connection timed out"
+            case .readTimeout: return "timed out waiting for data"
+            case .deadlineExceeded: return "took longer than --timeout"
+            case .remoteConnectionClosed: return "connection closed by the server"
+            default: break
+            }
+        }
+        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") {
+            return "connection refused"
+        }
+        if text.contains("invalidEOFState") || text.contains("bodyLengthMismatch") { return "connection closed before the whole body arrived" }
+        return text
+    }
+}

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Every failure the library reports, each with text a user can act on.
+///
+/// The command-line tool maps each case to a documented exit code
+/// (see `exitCode`), so scripts can tell a bad argument from a full disk.
+public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The URL is empty, malformed, too long or holds control characters.
+    case invalidURL(String, reason: String)
+    /// The URL's scheme is not `http` or `https`.
+    case unsupportedScheme(String)
+    /// A size, duration or other setting could not be understood.
+    case invalidSetting(name: String, value: String, expected: String)
+    /// The cache directory exists but is not a directory.
+    case notADirectory(path: String)
+    /// A system call failed on a path; `errno` says why.
+    case io(operation: String, path: String, errno: Int32)
+    /// An input file named by the user does not exist or cannot be read.
+    case inputUnreadable(path: String, errno: Int32)
+    /// The origin answered with a status that cannot create an entry.
+    case httpStatus(url: String, status: Int)
+    /// The body was larger than the configured limit.
+    case bodyTooLarge(url: String, limit: Int64)
+    /// The transfer failed: connection refused, timeout, cut-off body and so on.
+    case transfer(url: String, reason: String)
+    /// The host is not in the `--allow-domain` list.
+    case hostNotAllowed(url: String, host: String)
+    /// The origin redirected when redirects were refused, or in a loop.
+    case redirect(url: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let reason):
+            return "invalid URL \(Self.quoted(url)): \(reason)"
+        case .unsupportedScheme(let url):
+            return "unsupported URL scheme in \(Self.quoted(url)): only http:// and https:// are cached"
+        case .invalidSetting(let name, let value, let expected):
+            return "invalid value \(Self.quoted(value)) for \(name): expected \(expected)"
+        case .notADirectory(let path):
+            return "cache directory \(path) exists but is not a directory; pass another --cache-dir"
+        case .io(let operation, let path, let code):
+            return "\(operation) \(path): \(Self.describe(errno: code))\(Self.hint(errno: code))"
+        case .inputUnreadable(let path, let code):
+            return "cannot read \(path): \(Self.describe(errno: code))"
+        case .httpStatus(let url, let status):
+            return "\(url): HTTP \(status)"
+        case .bodyTooLarge(let url, let limit):
+            return "\(url): body is larger than the limit of \(limit) bytes (--max-bytes); nothing was stored"
+        case .transfer(let url, let reason):
+            return "\(url): \(reason)"
+        case .hostNotAllowed(let url, let host):
+            return "\(url): host \(host) is not in the --allow-domain list"
+        case .redirect(let url, let reason):
+            return "\(url): \(reason)"
+        }
+    }
+
+    /// Whether the failure is the disk being full (`ENOSPC` or a quota).
+    public var isNoSpace: Bool {
+        if case .io(_, _, let code) = self { return code == ENOSPC || code == EDQUOT }
+        return false
+    }
+
+    static func describe(errno code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text).lowercased()
+    }
+
+    private static func hint(errno code: Int32) -> String {
+        switch code {
+        case ENOSPC, EDQUOT: return " (free some space, or lower --max-size and run `mediacache prune`)"
+        case EACCES, EPERM: return " (check the permissions of the cache directory)"
+        case EROFS: return " (the cache directory is on a read-only file system)"
+        default: return ""
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        var shown = ""
+        for scalar in text.unicodeScalars.prefix(200) {
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                shown += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        if text.unicodeScalars.count > 200 { shown += "…" }
+        return "'\(shown)'"
+    }
+}

@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What `verify` found.
+public struct VerifyReport: Sendable {
+    public enum Status: String, Sendable {
+        /// The bytes no longer match the recorded size or SHA-256.
+        case corrupt
+        /// Metadata whose data file is gone.
+        case missing
+        /// A data file without metadata (vLLM wrote it, or its metadata was lost): valid, not checkable.
+        case foreign
+        /// A symlink or other non-regular file under an entry's name.
+        case hostile
+    }
+
+    public struct Finding: Sendable {
+        public var name: String
+        public var url: String?
+        public var status: Status
+        public var detail: String
+    }
+
+    /// Entries whose bytes were re-hashed.
+    public var checked = 0
+    /// Checked entries that matched.
+    public var ok = 0
+    /// Entries skipped because a writer held them at the time.
+    public var busy = 0
+    public var findings: [Finding] = []
+    /// With `fix`: what was removed.
+    public var removed: EvictionResult?
+
+    /// Whether anything needs attention (foreign entries do not).
+    public var hasProblems: Bool { findings.contains { $0.status != .foreign } }
+}
+
+extension CacheStore {
+    /// Re-hashes every entry that has a recorded SHA-256 and reports corrupt,
+    /// missing, foreign and hostile entries. With `fix`, removes corrupt and
+    /// hostile entries and orphaned metadata through the eviction engine.
+    ///
+    /// An entry being written at that moment (its key lock held) is skipped,
+    /// so a replacement in flight is never mistaken for corruption.
+    /// - Important: Disk I/O: reads every byte of every entry with metadata.
+    public func verify(fix: Bool = false) throws(MediaCacheError) -> VerifyReport {
+        let snapshot = try CacheSnapshot.collect(layout)
+        var report = VerifyReport()
+        var plan = EvictionPlan()
+        for entry in snapshot.hostile {
+            report.findings.append(.init(name: entry.name, url: nil, status: .hostile, detail: "not a regular file; never followed"))
+            plan.removals.append(PlannedRemoval(entry: entry, reason: .hostile))
+        }
+        for entry in snapshot.entries {
+            guard let key = try? CacheKey(name: entry.name) else { continue }
+            let lock = try layout.keyLock(key)
+            guard try lock.tryLockExclusive() else {
+                report.busy += 1
+                continue
+            }
+            guard let metadata = layout.readMetadata(key) else {
+                report.findings.append(.init(name: entry.name, url: nil, status: .foreign, detail: "no metadata; cannot be checked"))
+                continue
+            }
+            guard let (size, sha) = hashFile(entry.name) else { continue }  // gone meanwhile
+            report.checked += 1
+            if size == metadata.size && sha == metadata.sha256 {
+                report.ok += 1
+            } else {
+                let detail = size != metadata.size
+                    ? "size \(size) bytes, recorded \(metadata.size)" : "SHA-256 \(sha.prefix(12))…, recorded \(metadata.sha256.prefix(12))…"
+                report.findings.append(.init(name: entry.name, url: metadata.url, status: .corrupt, detail: detail))
+                var current = entry
+                current.size = size
+                plan.removals.append(PlannedRemoval(entry: current, reason: .corrupt))
+            }
+        }
+        var leftovers = EvictionPlan()
+        try leftovers.addLeftovers(from: snapshot, layout: layout, age: .infinity, now: Posix.now())
+        for name in leftovers.orphanMetadata {
+            let url = (try? CacheKey(name: name)).flatMap { layout.readMetadata($0)?.url }
+            report.findings.append(.init(name: name, url: url, status: .missing, detail: "metadata without a data file"))
+        }
+        plan.orphanMetadata = leftovers.orphanMetadata
+        if fix { report.removed = try EvictionEngine.apply(plan, in: layout) }
+        return report
+    }
+
+    /// Size and SHA-256 of a data file, read without following symlinks; nil if it is gone.
+    private func hashFile(_ name: String) -> (Int64, String)? {
+        let fd = openat(layout.rootFD.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { Posix.closeQuietly(fd) }
+        let hasher = SHA256Hasher()
+        var size: Int64 = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { return nil }
+            if count == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            size += Int64(count)
+        }
+        return (size, hasher.finalize())
+    }
+}

@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The cache, with blocking calls: the engine under `MediaCache` and the CLI.
+///
+/// Every method does disk I/O on the calling thread. Async code should use
+/// `MediaCache`, which runs these calls on a thread pool (invariant 7).
+/// All state lives in the directory, so any number of `CacheStore`s, in any
+/// number of processes, may share one.
+public final class CacheStore: Sendable {
+    public let configuration: CacheConfiguration
+    let layout: CacheLayout
+
+    /// Opens the cache directory, creating it when missing.
+    /// - Important: Disk I/O.
+    public init(_ configuration: CacheConfiguration) throws(MediaCacheError) {
+        self.configuration = configuration
+        layout = try CacheLayout(root: configuration.directory, shared: configuration.shared)
+    }
+
+    /// The cache directory as given, without a trailing slash.
+    public var directory: String { layout.root }
+
+    /// Where the data file for `key` is (or would be).
+    public func path(for key: CacheKey) -> String { layout.dataPath(key) }
+
+    // MARK: - Reading
+
+    /// An entry opened for reading: its descriptor stays valid even if the
+    /// entry is evicted meanwhile, so the bytes read are always the whole entry.
+    public final class OpenEntry: @unchecked Sendable {
+        public let key: CacheKey
+        public let path: String
+        public let size: Int64
+        /// The read-only descriptor; closed when this object goes away.
+        public let fd: Int32
+
+        init(key: CacheKey, path: String, size: Int64, fd: Int32) {
+            self.key = key
+            self.path = path
+            self.size = size
+            self.fd = fd
+        }
+
+        deinit { Posix.closeQuietly(fd) }
+    }
+
+    /// Opens the entry for `key` if it is present and unexpired, and marks it used.
+    ///
+    /// A hit touches the file's mtime through the open descriptor, so a miss
+    /// can never create a file (invariant 3). A symlink under the name is a
+    /// miss and is never followed. An expired entry is removed through the
+    /// eviction engine and is a miss, as in vLLM. With `count`, the hit or
+    /// miss is added to the shared counters.
+    /// - Important: Disk I/O.
+    public func open(_ key: CacheKey, count: Bool = true) throws(MediaCacheError) -> OpenEntry? {
+        let entry = try openUncounted(key)
+        if count {
+            try layout.updateState { state in
+                if entry == nil { state.counters.misses += 1 } else { state.counters.hits += 1 }
+            }
+        }
+        return entry
+    }
+
+    private func openUncounted(_ key: CacheKey) throws(MediaCacheError) -> OpenEntry? {
+        let fd = openat(layout.rootFD.fd, key.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            switch errno {
+            case ENOENT, ELOOP, ENOTDIR, ENXIO: return nil
+            default: throw .io(operation: "cannot open", path: path(for: key), errno: errno)
+            }
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, Posix.isRegular(info) else {
+            Posix.closeQuietly(fd)
+            return nil
+        }
+        let lastUsed = Posix.seconds(info.st_mtim)
+        if Posix.now() - lastUsed > configuration.ttl {
+            Posix.closeQuietly(fd)
+            let entry = CacheEntry(name: key.name, size: Int64(info.st_size), lastUsed: lastUsed, kind: .file)
+            var plan = EvictionPlan()
+            plan.removals = [PlannedRemoval(entry: entry, reason: .expired)]
+            _ = try EvictionEngine.apply(plan, in: layout)
+            return nil
+        }
+        // Clear O_NONBLOCK (it only guarded against a FIFO planted under the name).
+        _ = fcntl(fd, F_SETFL, 0)
+        futimens(fd, nil)  // last use = now; through the descriptor, never by name
+        return OpenEntry(key: key, path: path(for: key), size: Int64(info.st_size), fd: fd)
+    }
+
+    /// Whether `key` is present and unexpired, without touching or counting it.
+    /// - Important: Disk I/O.
+    public func contains(_ key: CacheKey) -> Bool {
+        guard let info = Posix.lstat(at: layout.rootFD.fd, key.name), Posix.isRegular(info) else { return false }
+        return Posix.now() - Posix.seconds(info.st_mtim) <= configuration.ttl
+    }
+
+    /// The entry's metadata, when mediacache stored it; nil for vLLM-written entries.
+    /// - Important: Disk I/O.
+    public func metadata(for key: CacheKey) -> EntryMetadata? {
+        layout.readMetadata(key)
+    }
+
+    // MARK: - Counters
+
+    /// The shared counters as last saved.
+    /// - Important: Disk I/O.
+    public func counters() -> CacheCounters { layout.loadState().counters }
+
+    /// Zeroes the counters and restarts `since` at now.
+    /// - Important: Disk I/O.
+    public func resetCounters() throws(MediaCacheError) {
+        try layout.updateState { state in
+            state.counters = CacheCounters()
+            state.counters.since = Posix.now()
+        }
+    }
+
+    /// Adds one miss, for callers that looked up without `open` counting (read-through fetch).
+    /// - Important: Disk I/O.
+    public func countMiss() throws(MediaCacheError) {
+        try layout.updateState { $0.counters.misses += 1 }
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An advisory `flock` on a file in the cache's private directory.
+///
+/// The lock is released when the object goes away (the descriptor closes),
+/// and by the kernel when the process dies, so a `kill -9` never leaves a
+/// cache locked.
+final class FileLock {
+    private let directory: Int32
+    private let name: String
+    private let path: String
+    private var fd: Int32
+
+    /// - Important: Disk I/O.
+    init(directory: Int32, name: String, path: String) throws(MediaCacheError) {
+        self.directory = directory
+        self.name = name
+        self.path = path + "/" + name
+        fd = -1
+        try reopen()
+    }
+
+    deinit { Posix.closeQuietly(fd) }
+
+    private func reopen() throws(MediaCacheError) {
+        Posix.closeQuietly(fd)
+        fd = openat(directory, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(operation: "cannot open lock", path: path, errno: errno) }
+    }
+
+    /// Blocks until this process holds the lock.
+    func lockExclusive() throws(MediaCacheError) {
+        while true {
+            if flock(fd, LOCK_EX) == 0 {
+                if try stillNamed() { return }
+                try reopen()
+            } else if errno != EINTR {
+                throw .io(operation: "cannot lock", path: path, errno: errno)
+            }
+        }
+    }
+
+    /// Takes the lock if nobody holds it; never blocks.
+    func tryLockExclusive() throws(MediaCacheError) -> Bool {
+        while true {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                if try stillNamed() { return true }
+                try reopen()
+            } else if errno == EWOULDBLOCK {
+                return false
+            } else if errno != EINTR {
+                throw .io(operation: "cannot lock", path: path, errno: errno)
+            }
+        }
+    }
+
+    /// Whether the locked file is still the one the name points at.
+    ///
+    /// `prune` removes idle lock files; a process that opened the file just
+    /// before it was removed would otherwise hold a lock nobody else can see.
+    private func stillNamed() throws(MediaCacheError) -> Bool {
+        var mine = stat()
+        guard fstat(fd, &mine) == 0 else { throw .io(operation: "cannot stat lock", path: path, errno: errno) }
+        guard let current = Posix.lstat(at: directory, name) else { return false }
+        return current.st_ino == mine.st_ino && current.st_dev == mine.st_dev
+    }
+}
+
+extension CacheLayout {
+    /// The lock that serialises writers of one key: one download, one put at a time.
+    /// - Important: Disk I/O.
+    func keyLock(_ key: CacheKey) throws(MediaCacheError) -> FileLock {
+        try FileLock(directory: locksFD.fd, name: String(key.hashPrefix), path: locksPath)
+    }
+}

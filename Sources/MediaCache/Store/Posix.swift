@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin, errno-checked wrappers over the system calls the store is built on.
+///
+/// The store talks to the kernel directly rather than through Foundation:
+/// it needs `O_NOFOLLOW`, `O_EXCL`, `openat`, `flock` and `futimens` exactly,
+/// and the command-line tool starts faster without Foundation on its hot path.
+enum Posix {
+    /// Seconds since the epoch, with nanoseconds, from the real-time clock.
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    static func seconds(_ spec: timespec) -> Double {
+        Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    /// `fstatat` without following a final symlink; nil when the name is gone.
+    static func lstat(at directory: Int32, _ name: String) -> stat? {
+        var info = stat()
+        return fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 ? info : nil
+    }
+
+    static func isRegular(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFREG }
+    static func isDirectory(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFDIR }
+
+    /// Writes all of `bytes`, retrying short writes and `EINTR`.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return nil
+    }
+
+    /// Closes a descriptor, ignoring `EINTR` as Linux requires.
+    static func closeQuietly(_ fd: Int32) {
+        if fd >= 0 { _ = close(fd) }
+    }
+
+    /// The names in a directory opened by `fd`, with their `d_type`. Does not consume `fd`.
+    static func listDirectory(_ fd: Int32, path: String) throws(MediaCacheError) -> [(name: String, type: UInt8)] {
+        let copy = dup(fd)
+        guard copy >= 0, let dir = fdopendir(copy) else {
+            let code = errno
+            closeQuietly(copy)
+            throw .io(operation: "cannot list", path: path, errno: code)
+        }
+        defer { closedir(dir) }
+        rewinddir(dir)
+        var names: [(String, UInt8)] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw .io(operation: "cannot list", path: path, errno: errno) }
+                break
+            }
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            names.append((name, entry.pointee.d_type))
+        }
+        return names
+    }
+
+    /// A short random hex string for temp file names.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() as UInt64, radix: 36)
+    }
+}
+
+/// An open file descriptor that closes itself.
+final class FileHandle: @unchecked Sendable {
+    let fd: Int32
+    init(_ fd: Int32) { self.fd = fd }
+    deinit { Posix.closeQuietly(fd) }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import MediaCache
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The flags every command shares: where the cache is and its limits.
+struct CacheOptions: ParsableArguments {
+    @Option(
+        name: .customLong("cache-dir"),
+        help: ArgumentHelp(
+            "Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).",
+            valueName: "dir"))
+    var cacheDir: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).",
+            valueName: "size"))
+    var maxSize: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).",
+            valueName: "duration"))
+    var ttl: String?
+
+    @Flag(help: "Create a new cache directory with group access (mode 2770) instead of 0700.")
+    var shared = false
+
+    @Flag(help: "fsync each entry before publishing it (survives power loss; slower).")
+    var durable = false
+
+    /// The configuration these flags and the environment give.
+    func configuration() throws -> CacheConfiguration {
+        try reporting {
+            var config = try CacheConfiguration.resolve(
+                directory: cacheDir, maxSize: maxSize, ttl: ttl, environment: Environment.current())
+            config.shared = shared
+            config.durable = durable
+            return config
+        }
+    }
+
+    /// Opens the cache these flags name.
+    func openStore() throws -> CacheStore {
+        let config = try configuration()
+        return try reporting { try CacheStore(config) }
+    }
+}
+
+enum Environment {
+    static func current() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}

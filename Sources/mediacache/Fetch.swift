@@ -1,0 +1,131 @@
+import ArgumentParser
+import MediaCache
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension MediaCacheCommand {
+    struct Fetch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download URLs into the cache in parallel (prewarm).",
+            discussion: """
+                URLs come from arguments and/or -i FILE (- for stdin): one per line; \
+                blank lines and # comments are skipped; duplicates are fetched once. \
+                Fresh entries are not downloaded again; expired ones with an ETag or \
+                Last-Modified are revalidated. One URL is downloaded once even when \
+                several processes fetch it at the same moment.
+
+                stdout has one line per URL: status (fetched, cached, revalidated, \
+                failed), size, path, URL, separated by tabs; or with --json one \
+                object per line. Exit 0 when every URL ended cached, 1 otherwise.
+
+                  mediacache fetch -j 16 -i urls.txt
+                """)
+
+        @OptionGroup var options: CacheOptions
+
+        @Argument(help: "URLs to fetch (in addition to -i).")
+        var urls: [String] = []
+
+        @Option(name: [.customShort("i"), .customLong("input")], help: ArgumentHelp("Read URLs from this file, one per line; - for stdin.", valueName: "file"))
+        var input: [String] = []
+
+        @Option(name: [.customShort("j"), .customLong("jobs")], help: ArgumentHelp("Concurrent transfers.", valueName: "n"))
+        var jobs: Int = 8
+
+        @OptionGroup(title: "Download options")
+        var fetchOptions: FetchOptions
+
+        @Flag(help: "One JSON object per URL on stdout: status, url, key, path, size, bytes_transferred, http_status, attempts, error.")
+        var json = false
+
+        @Flag(name: .shortAndLong, help: "No summary on stderr.")
+        var quiet = false
+
+        func validate() throws {
+            if jobs < 1 || jobs > 1024 { throw ValidationError("--jobs must be between 1 and 1024") }
+            if urls.isEmpty && input.isEmpty { throw ValidationError("give URLs as arguments or with -i FILE") }
+        }
+
+        func run() async throws {
+            let list = try readURLs()
+            let store = try options.openStore()
+            let settings = try fetchOptions.settings(jobs: jobs)
+            let fetcher = Fetcher(store: store, settings: settings)
+            let report = FetchReporter(total: list.urls.count, json: json, quiet: quiet, progress: { fetcher.receivedBytes })
+            for bad in list.rejected { report.reject(bad) }
+            report.start()
+            let run = await fetcher.fetchAll(list.urls) { report.record($0) }
+            report.stop()
+            try? await fetcher.shutdown()
+            if run.overLimit {
+                warn("warning: this run's entries alone exceed the size limit (\(ByteSize.format(store.configuration.maxBytes))); older entries were evicted first")
+            }
+            report.summary()
+            if report.failures > 0 { throw ExitCode(ExitStatus.miss) }
+        }
+
+        /// URLs from arguments and input files, in order, with the lines that are not URLs.
+        private func readURLs() throws -> URLList {
+            var list = URLList()
+            for url in urls { list.add(url, source: "argument") }
+            for file in input {
+                let text = try reporting { try InputFile.read(file) }
+                var number = 0
+                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                    number += 1
+                    let trimmed = String(line).trimmingWhitespace()
+                    if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                    list.add(trimmed, source: "\(file == "-" ? "stdin" : file):\(number)")
+                }
+            }
+            return list
+        }
+    }
+}
+
+/// URLs to fetch, deduplicated, and the entries rejected before any download.
+struct URLList {
+    var urls: [String] = []
+    var rejected: [(source: String, url: String, error: MediaCacheError)] = []
+    private var seen = Set<String>()
+
+    mutating func add(_ url: String, source: String) {
+        do {
+            _ = try CacheKey(url: url)
+            if seen.insert(url).inserted { urls.append(url) }
+        } catch {
+            rejected.append((source, url, error))
+        }
+    }
+}
+
+enum InputFile {
+    /// The whole of a list file (or stdin for "-").
+    static func read(_ path: String) throws(MediaCacheError) -> String {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .inputUnreadable(path: path, errno: errno) }
+        defer { if fd != 0 { close(fd) } }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { throw .inputUnreadable(path: path, errno: errno) }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import MediaCache
+
+extension MediaCacheCommand {
+    struct Key: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the entry file name (key) vLLM and mediacache use for each URL.",
+            discussion: "Touches nothing; works whether or not the URL is cached.")
+
+        @OptionGroup var options: CacheOptions
+
+        @Argument(help: "URLs to name.")
+        var urls: [String]
+
+        @Flag(help: "Print full paths inside the cache directory instead of names.")
+        var path = false
+
+        func run() throws {
+            let config = try options.configuration()
+            var out = ""
+            for url in urls {
+                let key = try reporting { try CacheKey(url: url) }
+                out += (path ? config.directory + "/" + key.name : key.name) + "\n"
+            }
+            StandardOutput.write(out)
+        }
+    }
+}

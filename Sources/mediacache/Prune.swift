@@ -1,0 +1,73 @@
+import ArgumentParser
+import MediaCache
+
+extension MediaCacheCommand {
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove expired entries, then the least recently used down to the size limit.",
+            discussion: """
+                The cron job. Also removes temp files and idle locks left by \
+                crashed processes (older than --leftover-age), symlinks planted \
+                under entry names (never following them), and metadata whose data \
+                file is gone. Safe while other processes read and write the cache.
+
+                  0 * * * *  mediacache prune -q
+                """)
+
+        @OptionGroup var options: CacheOptions
+
+        @Flag(help: "Print what would be removed; remove nothing.")
+        var dryRun = false
+
+        @Option(help: ArgumentHelp("Remove temp files and locks older than this (default 1h).", valueName: "duration"))
+        var leftoverAge: String = "1h"
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        @Flag(name: .shortAndLong, help: "Print nothing unless something fails.")
+        var quiet = false
+
+        func run() throws {
+            let age = try reporting { try DurationText.parse(leftoverAge, name: "--leftover-age") }
+            let store = try options.openStore()
+            let report = try reporting { try store.prune(dryRun: dryRun, leftoverAge: age) }
+            let removals = report.result?.removed ?? report.plan.removals
+            let count = { (reason: EvictionReason) in removals.filter { $0.reason == reason }.count }
+            let bytes = removals.reduce(Int64(0)) { $0 + $1.entry.size }
+            let temps = report.result?.tempFilesRemoved ?? report.plan.tempFileCount
+            let orphans = report.result?.metadataRemoved ?? report.plan.orphanMetadataCount
+            let config = store.configuration
+            if json {
+                StandardOutput.line(
+                    JSON.object(fields: [
+                        ("dry_run", .bool(dryRun)),
+                        ("removed_entries", .int(count(.expired) + count(.size))), ("removed_bytes", .int(bytes)),
+                        ("expired", .int(count(.expired))), ("over_size", .int(count(.size))),
+                        ("hostile", .int(count(.hostile))), ("temp_files", .int(temps)),
+                        ("orphan_metadata", .int(orphans)),
+                        ("entries_before", .int(report.entriesBefore)), ("bytes_before", .int(report.bytesBefore)),
+                        ("entries", .int(report.entriesAfter)), ("bytes", .int(report.bytesAfter)),
+                        ("max_bytes", .int(config.maxBytes)), ("ttl_seconds", .double(config.ttl)),
+                    ]).rendered())
+                return
+            }
+            if dryRun {
+                for removal in report.plan.removals {
+                    StandardOutput.line("would remove\t\(removal.reason.rawValue)\t\(removal.entry.name)\t\(removal.entry.size)")
+                }
+            }
+            guard !quiet else { return }
+            let verb = dryRun ? "would remove" : "removed"
+            var line = "\(verb) \(count(.expired) + count(.size)) entries (\(ByteSize.format(bytes))): "
+            line += "\(count(.expired)) expired, \(count(.size)) over size"
+            if count(.hostile) > 0 { line += ", \(count(.hostile)) planted links" }
+            if temps > 0 { line += ", \(temps) temp files" }
+            if orphans > 0 { line += ", \(orphans) orphaned metadata" }
+            StandardOutput.line(line)
+            let fill = config.maxBytes > 0 ? Double(report.bytesAfter) * 100 / Double(config.maxBytes) : 0
+            StandardOutput.line(
+                "now \(report.entriesAfter) entries, \(ByteSize.format(report.bytesAfter)) of \(ByteSize.format(config.maxBytes)) (\(ByteSize.oneDecimal(fill))%)")
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import MediaCache
+
+extension MediaCacheCommand {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-hash entries against their recorded SHA-256; report corrupt, missing, foreign and planted entries.",
+            discussion: """
+                corrupt: the bytes differ from what was stored. missing: metadata \
+                whose data file is gone. foreign: a data file without metadata \
+                (written by vLLM; fine, but cannot be checked). hostile: a symlink \
+                or other non-regular file under an entry's name. Exit 1 when \
+                anything but foreign entries was found (before --fix).
+                """)
+
+        @OptionGroup var options: CacheOptions
+
+        @Flag(help: "Remove corrupt and hostile entries and orphaned metadata.")
+        var fix = false
+
+        @Flag(help: "Print one JSON object per finding, then a summary object.")
+        var json = false
+
+        @Flag(name: .shortAndLong, help: "Print only problems.")
+        var quiet = false
+
+        func run() throws {
+            let store = try options.openStore()
+            let report = try reporting { try store.verify(fix: fix) }
+            let removed = (report.removed?.removed.count ?? 0) + (report.removed?.metadataRemoved ?? 0)
+            var out = ""
+            for finding in report.findings where !(quiet && finding.status == .foreign) {
+                if json {
+                    out += JSON.object(fields: [
+                        ("key", .string(finding.name)), ("status", .string(finding.status.rawValue)),
+                        ("url", .optional(finding.url)), ("detail", .string(finding.detail)),
+                    ]).rendered() + "\n"
+                } else {
+                    out += "\(finding.status.rawValue)\t\(finding.name)\t\(finding.detail)\t\(finding.url ?? "-")\n"
+                }
+            }
+            let counts = { (status: VerifyReport.Status) in report.findings.filter { $0.status == status }.count }
+            if json {
+                out += JSON.object(fields: [
+                    ("checked", .int(report.checked)), ("ok", .int(report.ok)), ("corrupt", .int(counts(.corrupt))),
+                    ("missing", .int(counts(.missing))), ("foreign", .int(counts(.foreign))),
+                    ("hostile", .int(counts(.hostile))), ("busy", .int(report.busy)), ("removed", .int(removed)),
+                ]).rendered() + "\n"
+            } else if !quiet {
+                out += "checked \(report.checked): \(report.ok) ok, \(counts(.corrupt)) corrupt, \(counts(.missing)) missing, "
+                out += "\(counts(.foreign)) foreign, \(counts(.hostile)) hostile"
+                out += fix ? "; removed \(removed)\n" : "\n"
+            }
+            StandardOutput.write(out)
+            if report.hasProblems && !fix { throw ExitCode(ExitStatus.miss) }
+        }
+    }
+}

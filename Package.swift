@@ -38,23 +38,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(
-            name: "MediaCacheTests",
+        // An HTTP origin on 127.0.0.1 and process helpers, shared by both test targets.
+        .target(
+            name: "TestSupport",
             dependencies: [
                 "MediaCache",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
         ),
-        .testTarget(
-            name: "mediacacheTests",
-            dependencies: [
-                "MediaCache",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
-        ),
+        .testTarget(name: "MediaCacheTests", dependencies: ["MediaCache", "TestSupport"]),
+        .testTarget(name: "mediacacheTests", dependencies: ["mediacache", "MediaCache", "TestSupport"]),
     ]
 )

@@ -1,0 +1,72 @@
+import MediaCache
+import Testing
+
+/// Names computed once with the machine's python3 (3.11) as vLLM does:
+/// `hashlib.sha256(url.encode()).hexdigest()[:20] + pathlib.Path(url.split("?", 1)[0]).suffix`
+@Suite("vLLM key names")
+struct CacheKeyTests {
+    static let table: [(String, String)] = [
+        ("https://cdn.example/cat.jpg", "469aa9cd5552f33222b1.jpg"),
+        ("https://h/a/cat.png?x=1", "aaa4109d0b1848a16b16.png"),
+        ("https://h/a/cat.png?x=1&y=2.gif", "e861df939a9e23110f47.png"),
+        ("https://h/a/cat.png#frag.webp", "4611eb110fe3b63f1e32.webp"),
+        ("https://h/a/cat#frag.webp", "a09704cc60a50bbb749f.webp"),
+        ("https://example.com", "100680ad546ce6a577f4.com"),
+        ("https://example.com/", "0f115db062b7c0dd030b.com"),
+        ("https://h/a/dir/", "e1bc4c8434bcb21a70e3"),
+        ("https://h/a/a.tar.gz", "a72814c9186cd861c856.gz"),
+        ("https://h/a/a.", "d447648e89bb85041a12"),
+        ("https://h/a/.hidden", "58d0d9773e64882df36a"),
+        ("https://h/a/a..png", "b0570d192d7515340af5.png"),
+        ("https://H/A/CAT.JPG", "926949647517d9aee8e1.JPG"),
+        ("https://h/a/caf%C3%A9.png", "ca5c20593b2473786fda.png"),
+        ("https://h/a/café.png", "96f1a519861bc6eb727d.png"),
+        ("https://h/ü/bild.JPEG?size=large", "402d48da6b0b31f4319f.JPEG"),
+        ("https://h/a/x.\u{00E9}t\u{0301}", "181caeddd520ab9434b5.\u{00E9}t\u{0301}"),
+        ("https://h/a/x.\u{0301}", "bdadf75b2e1408c18d3c.\u{0301}"),
+        ("http://127.0.0.1:8080/v.mp4", "274d000047c8495b716c.mp4"),
+        ("https://h/a/b/..", "f223139c012c853e79f4"),
+        ("https://h/a/./x.wav", "671232c803eed8fe171e.wav"),
+        ("https://h/a/x.wav/.", "f25b13fc36916284bc9d.wav"),
+        ("https://h/a/noext", "f3e437121194ae9d9c6d"),
+        ("https://h/a/x.png?", "e4a99efd7088c5fe84e2.png"),
+        ("https://h/a?x=1.png", "d3d61cb6f7d68a6ecbd1"),
+        ("https://h/a/%2E%2E.mp3", "60c9df2c65833d18c4ed.mp3"),
+        ("https://h/a/x.y.z.flac", "c0cd498e352078bf2bdd.flac"),
+        ("https://h/a/" + String(repeating: "a", count: 300) + ".png", "ca32c87e6f2f70e98177.png"),
+        (
+            "https://h/" + String(repeating: "d/", count: 2000) + "deep.jpg?" + String(repeating: "q", count: 5000),
+            "83772a66b4422d4bf736.jpg"
+        ),
+    ]
+
+    @Test("matches Python's name for every URL in the table", arguments: table)
+    func matchesPython(url: String, expected: String) throws {
+        let key = try CacheKey(url: url)
+        // Compare bytes: Swift's == treats canonically equivalent strings as equal.
+        #expect(Array(key.name.utf8) == Array(expected.utf8))
+    }
+
+    @Test("rejects what is not an http(s) URL", arguments: [
+        "", "ftp://h/a.png", "file:///etc/passwd", "data:image/png;base64,AA", "not a url", "cdn.example/cat.jpg",
+        "https://", "http:///path", "https://h/a b.png", "https://h/a\u{0}.png", "https://h/a\n.png",
+    ])
+    func rejects(url: String) {
+        #expect(throws: MediaCacheError.self) { try CacheKey(url: url) }
+    }
+
+    @Test func rejectsURLsLongerThan64KiB() {
+        let url = "https://h/" + String(repeating: "a", count: 65_536)
+        #expect(throws: MediaCacheError.self) { try CacheKey(url: url) }
+    }
+
+    @Test func rejectsSuffixTooLongForAFileName() {
+        let url = "https://h/a." + String(repeating: "x", count: 300)
+        #expect(throws: MediaCacheError.self) { try CacheKey(url: url) }
+    }
+
+    @Test("key names given by hand must be plain file names", arguments: ["", ".state", "a/b", "..", "x\u{0}y"])
+    func rejectsBadNames(name: String) {
+        #expect(throws: MediaCacheError.self) { try CacheKey(name: name) }
+    }
+}

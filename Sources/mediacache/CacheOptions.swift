@@ -11,7 +11,8 @@ struct CacheOptions: ParsableArguments {
         name: .customLong("cache-dir"),
         help: ArgumentHelp(
             "Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).",
-            valueName: "dir"))
+            valueName: "dir"),
+        completion: .directory)
     var cacheDir: String?
 
     @Option(

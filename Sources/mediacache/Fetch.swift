@@ -28,7 +28,7 @@ extension MediaCacheCommand {
         @Argument(help: "URLs to fetch (in addition to -i).")
         var urls: [String] = []
 
-        @Option(name: [.customShort("i"), .customLong("input")], help: ArgumentHelp("Read URLs from this file, one per line; - for stdin.", valueName: "file"))
+        @Option(name: [.customShort("i"), .customLong("input")], help: ArgumentHelp("Read URLs from this file, one per line; - for stdin.", valueName: "file"), completion: .file())
         var input: [String] = []
 
         @Option(name: [.customShort("j"), .customLong("jobs")], help: ArgumentHelp("Concurrent transfers.", valueName: "n"))

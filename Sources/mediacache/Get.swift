@@ -20,7 +20,7 @@ extension MediaCacheCommand {
         @Argument(help: "The URL whose bytes to read.")
         var url: String
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the bytes to this file instead of stdout.", valueName: "file"))
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the bytes to this file instead of stdout.", valueName: "file"), completion: .file())
         var output: String?
 
         @Flag(help: "Print the entry's file path instead of its bytes (for tools that want a path).")

@@ -14,7 +14,7 @@ extension MediaCacheCommand {
 
         @OptionGroup var options: CacheOptions
 
-        @Option(help: "Order rows by size (largest first), used (most recent first) or name.")
+        @Option(help: ArgumentHelp("Order rows by size (largest first), used (most recent first) or name.", valueName: "order"))
         var sort: Order = .used
 
         @Flag(help: "Print one JSON object per line: key, url, size, last_used, content_type.")

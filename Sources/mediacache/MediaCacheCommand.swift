@@ -11,10 +11,14 @@ struct MediaCacheCommand: AsyncParsableCommand {
             one file per URL, named by the URL's SHA-256. mediacache prewarms it, \
             reads and writes it, and prunes it.
 
-            ENVIRONMENT
-              MEDIACACHE_DIR, VLLM_MEDIA_CACHE       cache directory (default ~/.cache/mediacache)
-              MEDIACACHE_MAX_SIZE, VLLM_MEDIA_CACHE_MAX_SIZE_MB   size limit (default 5120 MiB)
-              MEDIACACHE_TTL, VLLM_MEDIA_CACHE_TTL_HOURS          time to live since last use (default 24h)
+            ENVIRONMENT (a flag wins over MEDIACACHE_*, which wins over VLLM_*)
+              MEDIACACHE_DIR, VLLM_MEDIA_CACHE   cache directory (default
+                                                 $XDG_CACHE_HOME/mediacache
+                                                 or ~/.cache/mediacache)
+              MEDIACACHE_MAX_SIZE                size limit: 500M, 5G, ...
+              VLLM_MEDIA_CACHE_MAX_SIZE_MB       size limit in MiB (default 5120)
+              MEDIACACHE_TTL                     time to live since last use: 24h
+              VLLM_MEDIA_CACHE_TTL_HOURS         time to live in hours (default 24)
 
             \(ExitStatus.helpText)
             """,

@@ -19,7 +19,7 @@ extension MediaCacheCommand {
         @Flag(help: "Print what would be removed; remove nothing.")
         var dryRun = false
 
-        @Option(help: ArgumentHelp("Remove temp files and locks older than this (default 1h).", valueName: "duration"))
+        @Option(help: ArgumentHelp("Remove temp files and locks left by crashed processes once older than this.", valueName: "duration"))
         var leftoverAge: String = "1h"
 
         @Flag(help: "Print the result as JSON.")
@@ -59,7 +59,8 @@ extension MediaCacheCommand {
             }
             guard !quiet else { return }
             let verb = dryRun ? "would remove" : "removed"
-            var line = "\(verb) \(count(.expired) + count(.size)) entries (\(ByteSize.format(bytes))): "
+            let total = count(.expired) + count(.size)
+            var line = "\(verb) \(total) \(total == 1 ? "entry" : "entries") (\(ByteSize.format(bytes))): "
             line += "\(count(.expired)) expired, \(count(.size)) over size"
             if count(.hostile) > 0 { line += ", \(count(.hostile)) planted links" }
             if temps > 0 { line += ", \(temps) temp files" }

@@ -22,7 +22,7 @@ extension MediaCacheCommand {
         @Argument(help: "The URL to store the bytes under.")
         var url: String
 
-        @Argument(help: ArgumentHelp("File to read, or - for stdin (the default).", valueName: "file"))
+        @Argument(help: ArgumentHelp("File to read, or - for stdin.", valueName: "file"), completion: .file())
         var file: String = "-"
 
         @Option(help: ArgumentHelp("Content type to record, e.g. image/png.", valueName: "type"))

@@ -22,7 +22,7 @@ enum ExitStatus {
           1   get: a miss; fetch: some URL failed; verify: problems found
           64  bad usage: unknown flag, bad URL, size or duration
           66  an input file does not exist or cannot be read
-          69  the origin failed: HTTP error, refused connection, timeout, oversize body
+          69  the origin failed: HTTP error, no connection, timeout, body too big
           73  the cache directory cannot be created or is not a directory
           74  I/O error, such as no space left on device
           77  permission denied

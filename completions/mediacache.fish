@@ -1,0 +1,216 @@
+function __mediacache_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __mediacache_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __mediacache_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __mediacache_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __mediacache_parse_tokens -S
+    set -l unparsed_tokens (__mediacache_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'mediacache'
+        __mediacache_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'fetch'
+            __mediacache_parse_subcommand -r 1 'cache-dir=' 'max-size=' 'ttl=' 'shared' 'durable' 'i/input=+' 'j/jobs=' 'force' 'no-redirects' 'max-bytes=' 'connect-timeout=' 'timeout=' 'retries=' 'allow-domain=+' 'json' 'q/quiet' 'version' 'h/help'
+        case 'get'
+            __mediacache_parse_subcommand 1 'cache-dir=' 'max-size=' 'ttl=' 'shared' 'durable' 'o/output=' 'path' 'fetch' 'force' 'no-redirects' 'max-bytes=' 'connect-timeout=' 'timeout=' 'retries=' 'allow-domain=+' 'q/quiet' 'version' 'h/help'
+        case 'put'
+            __mediacache_parse_subcommand 2 'cache-dir=' 'max-size=' 'ttl=' 'shared' 'durable' 'content-type=' 'q/quiet' 'version' 'h/help'
+        case 'evict'
+            __mediacache_parse_subcommand -r 1 'cache-dir=' 'max-size=' 'ttl=' 'shared' 'durable' 'key=+' 'older-than=' 'all' 'dry-run' 'json' 'q/quiet' 'version' 'h/help'
+        case 'prune'
+            __mediacache_parse_subcommand 0 'cache-dir=' 'max-size=' 'ttl=' 'shared' 'durable' 'dry-run' 'leftover-age=' 'json' 'q/quiet' 'version' 'h/help'
+        case 'stats'
+            __mediacache_parse_subcommand 0 'cache-dir=' 'max-size=' 'ttl=' 'shared' 'durable' 'json' 'reset' 'version' 'h/help'
+        case 'list'
+            __mediacache_parse_subcommand 0 'cache-dir=' 'max-size=' 'ttl=' 'shared' 'durable' 'sort=' 'json' 'version' 'h/help'
+        case 'verify'
+            __mediacache_parse_subcommand 0 'cache-dir=' 'max-size=' 'ttl=' 'shared' 'durable' 'fix' 'json' 'q/quiet' 'version' 'h/help'
+        case 'key'
+            __mediacache_parse_subcommand -r 1 'cache-dir=' 'max-size=' 'ttl=' 'shared' 'durable' 'path' 'version' 'h/help'
+        case 'help'
+            __mediacache_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __mediacache_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __mediacache_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __mediacache_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __mediacache_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__mediacache_tokens -p)
+    if test -z "$(__mediacache_tokens -t)"
+        set -l index (count (__mediacache_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'mediacache' -f
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'fetch' -d 'Download URLs into the cache in parallel (prewarm).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'get' -d 'Write a cached URL\'s bytes to stdout; exit 1 on a miss.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'put' -d 'Store the bytes of a file or stdin under a URL; print the entry\'s path.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'evict' -d 'Remove entries by URL, by key, by age, or all of them.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'prune' -d 'Remove expired entries, then the least recently used down to the size limit.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'stats' -d 'Show entries, size, fill, expiry and hit/miss counters.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'list' -d 'List entries: key, size, last use and URL (when known).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'verify' -d 'Re-hash entries against their recorded SHA-256; report corrupt, missing, foreign and planted entries.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'key' -d 'Print the entry file name (key) vLLM and mediacache use for each URL.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" cache-dir' -l 'cache-dir' -d 'Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).' -rfa '(__mediacache_complete_directories)'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" max-size' -l 'max-size' -d 'Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" ttl' -l 'ttl' -d 'Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" shared' -l 'shared' -d 'Create a new cache directory with group access (mode 2770) instead of 0700.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" durable' -l 'durable' -d 'fsync each entry before publishing it (survives power loss; slower).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch"' -s 'i' -l 'input' -d 'Read URLs from this file, one per line; - for stdin.' -rF
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" j jobs' -s 'j' -l 'jobs' -d 'Concurrent transfers.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" force' -l 'force' -d 'Download even when a fresh entry exists.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" no-redirects' -l 'no-redirects' -d 'Refuse redirects instead of following up to 10.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" max-bytes' -l 'max-bytes' -d 'Refuse bodies larger than this (500K, 50M, 2G): no entry, an error.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" connect-timeout' -l 'connect-timeout' -d 'Seconds allowed to connect.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" timeout' -l 'timeout' -d 'Seconds one attempt may take in all (default: no limit; 60 s without data always fails).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" retries' -l 'retries' -d 'Retries for connection errors, 408, 429 and 5xx, with backoff; Retry-After is honoured.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch"' -l 'allow-domain' -d 'Only fetch from this host or its subdomains; repeatable.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" json' -l 'json' -d 'One JSON object per URL on stdout: status, url, key, path, size, bytes_transferred, http_status, attempts, error.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" q quiet' -l 'quiet' -s 'q' -d 'No summary on stderr.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache fetch" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" cache-dir' -l 'cache-dir' -d 'Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).' -rfa '(__mediacache_complete_directories)'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" max-size' -l 'max-size' -d 'Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" ttl' -l 'ttl' -d 'Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" shared' -l 'shared' -d 'Create a new cache directory with group access (mode 2770) instead of 0700.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" durable' -l 'durable' -d 'fsync each entry before publishing it (survives power loss; slower).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" o output' -l 'output' -s 'o' -d 'Write the bytes to this file instead of stdout.' -rF
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" path' -l 'path' -d 'Print the entry\'s file path instead of its bytes (for tools that want a path).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" fetch' -l 'fetch' -d 'On a miss, download the URL into the cache first (counts as a miss), then output it.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" force' -l 'force' -d 'Download even when a fresh entry exists.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" no-redirects' -l 'no-redirects' -d 'Refuse redirects instead of following up to 10.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" max-bytes' -l 'max-bytes' -d 'Refuse bodies larger than this (500K, 50M, 2G): no entry, an error.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" connect-timeout' -l 'connect-timeout' -d 'Seconds allowed to connect.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" timeout' -l 'timeout' -d 'Seconds one attempt may take in all (default: no limit; 60 s without data always fails).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" retries' -l 'retries' -d 'Retries for connection errors, 408, 429 and 5xx, with backoff; Retry-After is honoured.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get"' -l 'allow-domain' -d 'Only fetch from this host or its subdomains; repeatable.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on stderr for a miss.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache get" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache put" cache-dir' -l 'cache-dir' -d 'Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).' -rfa '(__mediacache_complete_directories)'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache put" max-size' -l 'max-size' -d 'Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache put" ttl' -l 'ttl' -d 'Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache put" shared' -l 'shared' -d 'Create a new cache directory with group access (mode 2770) instead of 0700.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache put" durable' -l 'durable' -d 'fsync each entry before publishing it (survives power loss; slower).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_positional "mediacache put" -eq 1' -F
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache put" content-type' -l 'content-type' -d 'Content type to record, e.g. image/png.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache put" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on success.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache put" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache put" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" cache-dir' -l 'cache-dir' -d 'Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).' -rfa '(__mediacache_complete_directories)'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" max-size' -l 'max-size' -d 'Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" ttl' -l 'ttl' -d 'Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" shared' -l 'shared' -d 'Create a new cache directory with group access (mode 2770) instead of 0700.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" durable' -l 'durable' -d 'fsync each entry before publishing it (survives power loss; slower).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict"' -l 'key' -d 'Remove the entry with this file name (as `list` shows); repeatable.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" older-than' -l 'older-than' -d 'Remove entries unused for longer than this (90s, 30m, 24h, 7d).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" all' -l 'all' -d 'Remove every entry.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" dry-run' -l 'dry-run' -d 'List what would be removed; remove nothing.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" json' -l 'json' -d 'Print the result as JSON.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" q quiet' -l 'quiet' -s 'q' -d 'Print nothing on success.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache evict" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" cache-dir' -l 'cache-dir' -d 'Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).' -rfa '(__mediacache_complete_directories)'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" max-size' -l 'max-size' -d 'Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" ttl' -l 'ttl' -d 'Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" shared' -l 'shared' -d 'Create a new cache directory with group access (mode 2770) instead of 0700.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" durable' -l 'durable' -d 'fsync each entry before publishing it (survives power loss; slower).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" dry-run' -l 'dry-run' -d 'Print what would be removed; remove nothing.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" leftover-age' -l 'leftover-age' -d 'Remove temp files and locks left by crashed processes once older than this.' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" json' -l 'json' -d 'Print the result as JSON.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" q quiet' -l 'quiet' -s 'q' -d 'Print nothing unless something fails.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache prune" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache stats" cache-dir' -l 'cache-dir' -d 'Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).' -rfa '(__mediacache_complete_directories)'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache stats" max-size' -l 'max-size' -d 'Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache stats" ttl' -l 'ttl' -d 'Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache stats" shared' -l 'shared' -d 'Create a new cache directory with group access (mode 2770) instead of 0700.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache stats" durable' -l 'durable' -d 'fsync each entry before publishing it (survives power loss; slower).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache stats" json' -l 'json' -d 'Print the statistics as one JSON object.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache stats" reset' -l 'reset' -d 'Zero the counters (after printing them).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache stats" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache stats" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache list" cache-dir' -l 'cache-dir' -d 'Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).' -rfa '(__mediacache_complete_directories)'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache list" max-size' -l 'max-size' -d 'Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache list" ttl' -l 'ttl' -d 'Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache list" shared' -l 'shared' -d 'Create a new cache directory with group access (mode 2770) instead of 0700.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache list" durable' -l 'durable' -d 'fsync each entry before publishing it (survives power loss; slower).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache list" sort' -l 'sort' -d 'Order rows by size (largest first), used (most recent first) or name.' -rfka 'size used name'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache list" json' -l 'json' -d 'Print one JSON object per line: key, url, size, last_used, content_type.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache list" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" cache-dir' -l 'cache-dir' -d 'Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).' -rfa '(__mediacache_complete_directories)'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" max-size' -l 'max-size' -d 'Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" ttl' -l 'ttl' -d 'Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" shared' -l 'shared' -d 'Create a new cache directory with group access (mode 2770) instead of 0700.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" durable' -l 'durable' -d 'fsync each entry before publishing it (survives power loss; slower).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" fix' -l 'fix' -d 'Remove corrupt and hostile entries and orphaned metadata.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" json' -l 'json' -d 'Print one JSON object per finding, then a summary object.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" q quiet' -l 'quiet' -s 'q' -d 'Print only problems.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache verify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache key" cache-dir' -l 'cache-dir' -d 'Cache directory (default: $MEDIACACHE_DIR, $VLLM_MEDIA_CACHE, $XDG_CACHE_HOME/mediacache, ~/.cache/mediacache).' -rfa '(__mediacache_complete_directories)'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache key" max-size' -l 'max-size' -d 'Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache key" ttl' -l 'ttl' -d 'Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).' -rfka ''
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache key" shared' -l 'shared' -d 'Create a new cache directory with group access (mode 2770) instead of 0700.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache key" durable' -l 'durable' -d 'fsync each entry before publishing it (survives power loss; slower).'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache key" path' -l 'path' -d 'Print full paths inside the cache directory instead of names.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache key" version' -l 'version' -d 'Show the version.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache key" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'mediacache' -n '__mediacache_should_offer_completions_for_flags_or_options "mediacache help" version' -l 'version' -d 'Show the version.'

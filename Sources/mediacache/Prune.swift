@@ -68,7 +68,7 @@ extension MediaCacheCommand {
             StandardOutput.line(line)
             let fill = config.maxBytes > 0 ? Double(report.bytesAfter) * 100 / Double(config.maxBytes) : 0
             StandardOutput.line(
-                "now \(report.entriesAfter) entries, \(ByteSize.format(report.bytesAfter)) of \(ByteSize.format(config.maxBytes)) (\(ByteSize.oneDecimal(fill))%)")
+                "now \(report.entriesAfter) \(report.entriesAfter == 1 ? "entry" : "entries"), \(ByteSize.format(report.bytesAfter)) of \(ByteSize.format(config.maxBytes)) (\(ByteSize.oneDecimal(fill))%)")
         }
     }
 }

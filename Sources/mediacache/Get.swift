@@ -40,11 +40,11 @@ extension MediaCacheCommand {
         }
 
         func run() async throws {
-            let store = try options.openStore()
+            // A bad URL is refused before the store is opened, so it cannot create a cache directory.
             let key = try reporting { try CacheKey(url: url) }
-            var entry = try reporting { try store.open(key, count: !fetch) }
+            let store = try options.openStore()
+            var entry = try reporting { try store.open(key) }
             if entry == nil && fetch {
-                try reporting { try store.countMiss() }
                 let outcome = try await FetchCommandRunner.fetchOne(url, store: store, options: fetchOptions)
                 if let error = outcome.error { throw fail(error) }
                 entry = try reporting { try store.open(key, count: false) }

@@ -121,10 +121,4 @@ public final class CacheStore: Sendable {
             state.counters.since = Posix.now()
         }
     }
-
-    /// Adds one miss, for callers that looked up without `open` counting (read-through fetch).
-    /// - Important: Disk I/O.
-    public func countMiss() throws(MediaCacheError) {
-        try layout.updateState { $0.counters.misses += 1 }
-    }
 }

@@ -1,0 +1,29 @@
+import MediaCache
+import Testing
+import TestSupport
+
+@Suite("The async API, against a local origin")
+struct AsyncAPITests {
+    @Test func fetchThenReadThroughTheAsyncAPI() async throws {
+        let server = try await TestServer.start()
+        try await withTempDir { dir in
+            let cache = try await MediaCache(CacheConfiguration(directory: dir))
+            let url = server.url("/file/api?size=5000&type=image/png")
+            #expect(try await cache.data(for: url) == nil)
+            let outcome = try await cache.fetch(url)
+            #expect(outcome.status == .fetched && outcome.size == 5000)
+            #expect(try await cache.data(for: url) == TestServer.body("api", size: 5000))
+            #expect(try await cache.fileURL(for: url)?.path == outcome.path)
+            let key = try CacheKey(url: url)
+            #expect(cache.store.metadata(for: key)?.contentType == "image/png")
+            let again = try await cache.fetch(url)
+            #expect(again.status == .cached)
+            #expect(server.requests(to: "/file/api?size=5000&type=image/png") == 1)
+            let stats = try await cache.stats()
+            #expect(stats.entries == 1 && stats.counters.hits == 2 && stats.counters.misses == 1)
+            try await cache.store(Array("put".utf8), for: "https://h/p.png")
+            #expect(try await cache.evict(.all)?.removed.count == 2)
+        }
+        await server.stop()
+    }
+}

@@ -150,7 +150,7 @@ struct CommandsTests {
             let stats = try #require(try JSONSerialization.jsonObject(with: try mc(dir, "stats", "--json").stdout) as? [String: Any])
             #expect(stats["entries"] as? Int == 1 && stats["bytes"] as? Int == 15)
             let prune = try mc(dir, "prune", "--max-size", "10")
-            #expect(prune.out.hasPrefix("removed 1 entries"))
+            #expect(prune.out.hasPrefix("removed 1 entry "))
             #expect(Files.entries(dir).isEmpty)
         }
     }

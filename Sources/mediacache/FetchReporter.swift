@@ -84,7 +84,7 @@ final class FetchReporter: Sendable {
         } else {
             line = "\(outcome.status.rawValue)\t\(outcome.size)\t\(outcome.path ?? "-")\t\(outcome.url)"
         }
-        if drawsBar { StandardError.write("\r\u{1B}[K") }
+        if drawsBar && isatty(1) == 1 { StandardError.write("\r\u{1B}[K") }  // result lines share the terminal
         StandardOutput.line(line)
     }
 

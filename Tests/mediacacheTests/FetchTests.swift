@@ -207,6 +207,14 @@ struct FetchTests {
         }
     }
 
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        try await withOrigin { (server, dir) async throws in
+            let result = try mc(dir, "fetch", "--timeout", "1", "--retries", "0", server.url("/hang"))
+            #expect(result.status == 1 && result.stderr.contains("--timeout"))
+            #expect(Files.entries(dir).isEmpty)
+        }
+    }
+
     @Test func allowDomainRestrictsHosts() async throws {
         try await withOrigin { (server, dir) async throws in
             let result = try mc(dir, "fetch", "--allow-domain", "cdn.example", server.url("/file/nope?size=1"))

@@ -26,6 +26,7 @@ enum ExitStatus {
           73  the cache directory cannot be created or is not a directory
           74  I/O error, such as no space left on device
           77  permission denied
+          130 interrupted (143: terminated); half-written temp files are removed
         """
 
     /// The exit code for a library error.
@@ -45,6 +46,7 @@ enum ExitStatus {
 
 /// Prints one line on stderr: `mediacache: message`.
 func warn(_ message: String) {
+    if Interruption.isInterrupted { return }
     StandardError.write("mediacache: \(message)\n")
 }
 

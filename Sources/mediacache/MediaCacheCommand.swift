@@ -1,4 +1,11 @@
 import ArgumentParser
+import Dispatch
+import Synchronization
+import MediaCache
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The root command: configures nothing itself, only dispatches.
 @main
@@ -25,4 +32,33 @@ struct MediaCacheCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Fetch.self, Get.self, Put.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self]
     )
+
+    static func main() async {
+        Interruption.install()
+        await main(nil)
+    }
+}
+
+/// Ctrl-C and `kill`: delete half-written temp files, then end with 128 + the signal.
+enum Interruption {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    private static let interrupted = Atomic<Bool>(false)
+
+    /// Whether a signal is ending the process; diagnostics then stay silent
+    /// (a writer whose temp file was just deleted would report a confusing error).
+    static var isInterrupted: Bool { interrupted.load(ordering: .acquiring) }
+
+    static func install() {
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            Glibc.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler {
+                interrupted.store(true, ordering: .releasing)
+                TempFileRegistry.removeAll()
+                _exit(128 + signal)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
 }

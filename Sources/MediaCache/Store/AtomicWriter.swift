@@ -33,7 +33,10 @@ final class AtomicWriter {
         guard fd >= 0 else {
             throw .io(operation: "cannot create temp file in", path: path, errno: errno)
         }
+        TempFileRegistry.add(tempPath)
     }
+
+    private var tempPath: String { "\(directoryPath)/\(tempName)" }
 
     deinit { discard() }
 
@@ -113,6 +116,7 @@ final class AtomicWriter {
             throw .io(operation: "cannot rename into place", path: "\(directoryPath)/\(targetName)", errno: code)
         }
         finished = true
+        TempFileRegistry.remove(tempPath)
     }
 
     /// Deletes the temp file; safe to call more than once.
@@ -122,5 +126,6 @@ final class AtomicWriter {
         Posix.closeQuietly(fd)
         fd = -1
         unlinkat(directoryFD, tempName, 0)
+        TempFileRegistry.remove(tempPath)
     }
 }

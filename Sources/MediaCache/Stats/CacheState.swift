@@ -31,6 +31,8 @@ struct CacheState: Equatable {
     var accountKnown = false
 
     static let header = "mediacache-state 1"
+    /// Largest counter read back (2^62): far above any real count, far enough below Int64.max to add to.
+    static let maxCount: Int64 = 1 << 62
 
     func encoded() -> String {
         let c = counters
@@ -58,8 +60,10 @@ struct CacheState: Equatable {
             guard let space = line.firstIndex(of: " ") else { return nil }
             values[line[..<space]] = line[line.index(after: space)...]
         }
-        func int(_ name: Substring) -> Int64? { values[name].flatMap { Int64($0) } }
-        guard let since = values["since"].flatMap({ Double($0) }), let hits = int("hits"),
+        // Out-of-range numbers count as garbled: a counter near Int64.max would
+        // trap on its next increment, and a non-finite `since` cannot be printed.
+        func int(_ name: Substring) -> Int64? { values[name].flatMap { Int64($0) }.flatMap { (0...Self.maxCount).contains($0) ? $0 : nil } }
+        guard let since = values["since"].flatMap({ Double($0) }), (0...1e11).contains(since), let hits = int("hits"),
             let misses = int("misses"), let stored = int("stored"), let evictedEntries = int("evicted_entries"),
             let evictedBytes = int("evicted_bytes"), let accountBytes = int("account_bytes"),
             let accountEntries = int("account_entries")

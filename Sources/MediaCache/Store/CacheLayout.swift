@@ -33,7 +33,7 @@ struct CacheLayout: Sendable {
 
     /// Opens (and creates when missing) the cache directory.
     ///
-    /// New directories get mode 0700, or 0770 when `shared` asks for group
+    /// New directories get mode 0700, or 2770 when `shared` asks for group
     /// access. An existing directory keeps its mode.
     /// - Important: Disk I/O.
     init(root: String, shared: Bool) throws(MediaCacheError) {
@@ -79,13 +79,17 @@ struct CacheLayout: Sendable {
     }
 
     private static func openOrCreate(_ name: String, in dir: Int32, path: String, mode: mode_t) throws(MediaCacheError) -> FileHandle {
-        if mkdirat(dir, name, mode) != 0 && errno != EEXIST {
+        let created = mkdirat(dir, name, mode) == 0
+        if !created && errno != EEXIST {
             throw .io(operation: "cannot create", path: path + "/" + name, errno: errno)
         }
         let fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
             throw .io(operation: "cannot open", path: path + "/" + name, errno: errno)
         }
+        // The umask (typically 022) strips group write from a shared cache's
+        // private directories; every group member must create locks and temp files there.
+        if created && mode & 0o7000 != 0 { fchmod(fd, mode) }
         return FileHandle(fd)
     }
 }

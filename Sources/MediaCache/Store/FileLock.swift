@@ -28,7 +28,9 @@ final class FileLock {
 
     private func reopen() throws(MediaCacheError) {
         Posix.closeQuietly(fd)
-        fd = openat(directory, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        // Read-only is enough for flock, and lets every member of a shared
+        // cache's group lock a file another member created (mode 0644).
+        fd = openat(directory, name, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(operation: "cannot open lock", path: path, errno: errno) }
     }
 

@@ -15,13 +15,17 @@ struct CacheOptions: ParsableArguments {
         completion: .directory)
     var cacheDir: String?
 
+    // `.unconditional` hands a value such as `-5` to our own parser, which
+    // names the flag and the value, instead of "missing value".
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Size limit: 500K, 500M, 5G, 5GiB, 1T or bytes; powers of 1024 (default: $MEDIACACHE_MAX_SIZE, $VLLM_MEDIA_CACHE_MAX_SIZE_MB or 5120M).",
             valueName: "size"))
     var maxSize: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Time to live since last use: 90s, 30m, 24h, 7d (default: $MEDIACACHE_TTL, $VLLM_MEDIA_CACHE_TTL_HOURS or 24h).",
             valueName: "duration"))

@@ -22,7 +22,7 @@ extension MediaCacheCommand {
         @Option(name: .customLong("key"), help: ArgumentHelp("Remove the entry with this file name (as `list` shows); repeatable.", valueName: "name"))
         var keys: [String] = []
 
-        @Option(help: ArgumentHelp("Remove entries unused for longer than this (90s, 30m, 24h, 7d).", valueName: "duration"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Remove entries unused for longer than this (90s, 30m, 24h, 7d).", valueName: "duration"))
         var olderThan: String?
 
         @Flag(help: "Remove every entry.")

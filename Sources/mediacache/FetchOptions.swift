@@ -9,7 +9,7 @@ struct FetchOptions: ParsableArguments {
     @Flag(help: "Refuse redirects instead of following up to 10.")
     var noRedirects = false
 
-    @Option(help: ArgumentHelp("Refuse bodies larger than this (500K, 50M, 2G): no entry, an error.", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Refuse bodies larger than this (500K, 50M, 2G): no entry, an error.", valueName: "size"))
     var maxBytes: String?
 
     @Option(help: ArgumentHelp("Seconds allowed to connect.", valueName: "seconds"))

@@ -19,7 +19,7 @@ extension MediaCacheCommand {
         @Flag(help: "Print what would be removed; remove nothing.")
         var dryRun = false
 
-        @Option(help: ArgumentHelp("Remove temp files and locks left by crashed processes once older than this.", valueName: "duration"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Remove temp files and locks left by crashed processes once older than this.", valueName: "duration"))
         var leftoverAge: String = "1h"
 
         @Flag(help: "Print the result as JSON.")

@@ -32,7 +32,9 @@ extension MediaCacheCommand {
         var quiet = false
 
         func run() throws {
-            let store = try options.openStore()
+            // Bad input (URL, missing file) is refused before the store is opened,
+            // so it cannot create a cache directory (invariant 6).
+            _ = try reporting { try CacheKey(url: url) }
             let fd: Int32
             if file == "-" {
                 fd = 0
@@ -41,6 +43,7 @@ extension MediaCacheCommand {
                 guard fd >= 0 else { throw fail(MediaCacheError.inputUnreadable(path: file, errno: errno)) }
             }
             defer { if fd != 0 { close(fd) } }
+            let store = try options.openStore()
             let source = file == "-" ? "standard input" : file
             let result = try reporting { try store.store(contentsOf: fd, sourceName: source, for: url, contentType: contentType) }
             if result.overLimit {

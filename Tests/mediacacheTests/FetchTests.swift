@@ -215,6 +215,25 @@ struct FetchTests {
         }
     }
 
+    @Test func ctrlCMidDownloadRemovesTheTempFileAndExits130() async throws {
+        try await withOrigin { (server, dir) async throws in
+            let url = server.url("/slow/interrupted?size=4000000&chunks=40&delay=100")
+            let process = try CLI.launch(["fetch", "--cache-dir", dir, url])
+            // Wait until the body has started arriving (its temp file exists), then interrupt.
+            var waited = 0
+            while Files.names(dir).filter({ $0.hasPrefix(".tmp-") }).isEmpty && waited < 500 {
+                usleep(10_000)
+                waited += 1
+            }
+            #expect(!Files.names(dir).filter { $0.hasPrefix(".tmp-") }.isEmpty)
+            process.signal(SIGINT)
+            let result = try process.wait()
+            #expect(result.status == 130)
+            #expect(Files.names(dir).filter { $0.hasPrefix(".tmp-") }.isEmpty)
+            #expect(Files.entries(dir).isEmpty)
+        }
+    }
+
     @Test func allowDomainRestrictsHosts() async throws {
         try await withOrigin { (server, dir) async throws in
             let result = try mc(dir, "fetch", "--allow-domain", "cdn.example", server.url("/file/nope?size=1"))

@@ -59,6 +59,12 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// Whether the failure is a cache this process may not write: permissions or a read-only mount.
+    public var isUnwritable: Bool {
+        if case .io(_, _, let code) = self { return code == EACCES || code == EPERM || code == EROFS }
+        return false
+    }
+
     /// Whether the failure is the disk being full (`ENOSPC` or a quota).
     public var isNoSpace: Bool {
         if case .io(_, _, let code) = self { return code == ENOSPC || code == EDQUOT }

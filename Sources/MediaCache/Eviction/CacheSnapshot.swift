@@ -52,7 +52,7 @@ struct CacheSnapshot {
                 snapshot.hostile.append(entry)
             }
         }
-        if includeTemps {
+        if includeTemps && !layout.isReadOnly {
             for directory in [layout.metaFD.fd, layout.privateFD.fd] {
                 let path = directory == layout.metaFD.fd ? layout.metaPath : layout.privatePath
                 for (name, _) in try Posix.listDirectory(directory, path: path)

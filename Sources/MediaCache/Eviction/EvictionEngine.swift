@@ -111,6 +111,7 @@ extension EvictionPlan {
     /// - Important: Disk I/O.
     mutating func addLeftovers(from snapshot: CacheSnapshot, layout: CacheLayout, age: Double, now: Double) throws(MediaCacheError) {
         tempFiles = snapshot.tempFiles.filter { now - $0.modified > age }.map { ($0.directory, $0.name) }
+        guard !layout.isReadOnly else { return }
         let names = Set(snapshot.entries.map(\.name)).union(snapshot.hostile.map(\.name))
         for (name, _) in try Posix.listDirectory(layout.metaFD.fd, path: layout.metaPath)
         where !name.hasPrefix(".") && !names.contains(name) {

@@ -87,6 +87,10 @@ extension CacheLayout {
     /// - Important: Disk I/O; blocks while another process holds the lock.
     @discardableResult
     func updateState<T>(_ change: (inout CacheState) throws(MediaCacheError) -> T) throws(MediaCacheError) -> T {
+        if isReadOnly {
+            var scratch = loadState()
+            return try change(&scratch)  // nowhere to keep it
+        }
         let lock = try FileLock(directory: privateFD.fd, name: "state.lock", path: privatePath)
         try lock.lockExclusive()
         var state = loadState()

@@ -41,11 +41,16 @@ extension CacheStore {
         let snapshot = try CacheSnapshot.collect(layout)
         let now = Posix.now()
         let total = snapshot.totalBytes
-        let state = try layout.updateState { (state) -> CacheState in
-            state.accountBytes = total
-            state.accountEntries = Int64(snapshot.entries.count)
-            state.accountKnown = true
-            return state
+        var state = layout.loadState()
+        do {
+            state = try layout.updateState { (state) -> CacheState in
+                state.accountBytes = total
+                state.accountEntries = Int64(snapshot.entries.count)
+                state.accountKnown = true
+                return state
+            }
+        } catch let error where error.isUnwritable {
+            // Read-only cache: report what is there without reconciling the account.
         }
         return CacheStats(
             directory: layout.root, entries: snapshot.entries.count, bytes: total,

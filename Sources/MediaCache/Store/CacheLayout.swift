@@ -41,10 +41,21 @@ struct CacheLayout: Sendable {
         self.root = Self.normalize(root)
         try Self.makeDirectories(self.root, mode: mode)
         rootFD = try Self.openDirectory(self.root, at: AT_FDCWD, name: self.root)
-        privateFD = try Self.openOrCreate(Self.privateDirName, in: rootFD.fd, path: self.root, mode: mode)
+        do {
+            privateFD = try Self.openOrCreate(Self.privateDirName, in: rootFD.fd, path: self.root, mode: mode)
+        } catch let error where error.isUnwritable {
+            // A cache someone else owns (vLLM's, say) with no private directory
+            // yet: readable, not writable. Reads work; counters are not kept;
+            // every write fails on the root directory with a clear error.
+            (privateFD, metaFD, locksFD) = (FileHandle(-1), FileHandle(-1), FileHandle(-1))
+            return
+        }
         metaFD = try Self.openOrCreate("meta", in: privateFD.fd, path: self.root + "/.mediacache", mode: mode)
         locksFD = try Self.openOrCreate("locks", in: privateFD.fd, path: self.root + "/.mediacache", mode: mode)
     }
+
+    /// Whether the private directory is missing and cannot be made: a read-only view of the cache.
+    var isReadOnly: Bool { privateFD.fd < 0 }
 
     private static func normalize(_ path: String) -> String {
         var path = path

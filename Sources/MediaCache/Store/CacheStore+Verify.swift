@@ -56,8 +56,8 @@ extension CacheStore {
         }
         for entry in snapshot.entries {
             guard let key = try? CacheKey(name: entry.name) else { continue }
-            let lock = try layout.keyLock(key)
-            guard try lock.tryLockExclusive() else {
+            let lock = layout.isReadOnly ? nil : try layout.keyLock(key)
+            guard try lock?.tryLockExclusive() ?? true else {
                 report.busy += 1
                 continue
             }

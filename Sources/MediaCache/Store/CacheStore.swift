@@ -59,8 +59,13 @@ public final class CacheStore: Sendable {
     public func open(_ key: CacheKey, count: Bool = true) throws(MediaCacheError) -> OpenEntry? {
         let entry = try openUncounted(key)
         if count {
-            try layout.updateState { state in
-                if entry == nil { state.counters.misses += 1 } else { state.counters.hits += 1 }
+            do {
+                try layout.updateState { state in
+                    if entry == nil { state.counters.misses += 1 } else { state.counters.hits += 1 }
+                }
+            } catch let error where error.isUnwritable {
+                // A cache this process may read but not write: serving the bytes
+                // matters more than counting them.
             }
         }
         return entry

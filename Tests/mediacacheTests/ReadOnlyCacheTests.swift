@@ -1,0 +1,56 @@
+import Foundation
+import MediaCache
+import Testing
+import TestSupport
+
+@Suite("A cache this process may read but not write")
+struct ReadOnlyCacheTests {
+    static var canMount: Bool { geteuid() == 0 }
+
+    /// Runs `command` with bash; true when it exits 0.
+    static func sh(_ command: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", command]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    @Test(
+        "a vLLM cache on a read-only mount: get, list, stats and verify work; writes fail clearly and change nothing",
+        .enabled(if: canMount, "needs root to bind-mount a directory read-only"))
+    func readOnlyVLLMCache() async throws {
+        try await withTempDir { (dir) async throws in
+            // Given a directory vLLM filled, mounted read-only, with no .mediacache yet
+            let key = try CacheKey(url: "https://cdn.example/cat.jpg")
+            try FileManager.default.createDirectory(atPath: dir + "/src", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: dir + "/ro", withIntermediateDirectories: true)
+            Files.write(dir + "/src/" + key.name, Array("vllm bytes".utf8))
+            guard Self.sh("mount --bind '\(dir)/src' '\(dir)/ro' && mount -o remount,ro,bind '\(dir)/ro'") else {
+                print("skipped: bind mount not permitted here")
+                return
+            }
+            defer { _ = Self.sh("umount '\(dir)/ro'") }
+            let cache = dir + "/ro"
+
+            // Then reads work
+            let get = try CLI.run(["get", "--cache-dir", cache, "https://cdn.example/cat.jpg"])
+            #expect(get.status == 0 && get.out == "vllm bytes")
+            #expect(try CLI.run(["get", "-q", "--cache-dir", cache, "https://cdn.example/dog.jpg"]).status == 1)
+            #expect(try CLI.run(["list", "--cache-dir", cache]).lines.count == 2)
+            #expect(try CLI.run(["stats", "--json", "--cache-dir", cache]).out.contains("\"entries\":1"))
+            #expect(try CLI.run(["verify", "--cache-dir", cache]).status == 0)
+
+            // And writes fail with one line and exit 77, changing nothing
+            for arguments in [["put", "https://h/x.png"], ["evict", "--all"], ["prune", "--max-size", "1"]] {
+                let result = try CLI.run(arguments + ["--cache-dir", cache], stdin: Data("x".utf8))
+                #expect(result.status == 77, "\(arguments)")
+                #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.contains("read-only file system"))
+            }
+            #expect(Files.names(dir + "/src") == [key.name])
+        }
+    }
+}

@@ -162,7 +162,8 @@ public enum DurationText {
 }
 
 extension String {
-    func trimmingSpaces() -> String {
+    /// The string without leading and trailing white space (no Foundation needed).
+    public func trimmingSpaces() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
             let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })

@@ -75,7 +75,7 @@ extension MediaCacheCommand {
                 var number = 0
                 for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
                     number += 1
-                    let trimmed = String(line).trimmingWhitespace()
+                    let trimmed = String(line).trimmingSpaces()
                     if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
                     list.add(trimmed, source: "\(file == "-" ? "stdin" : file):\(number)")
                 }
@@ -117,15 +117,5 @@ enum InputFile {
             bytes += chunk[0..<count]
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return String(scalars[first...last])
     }
 }

@@ -4,37 +4,28 @@ import MediaCache
 import Glibc
 #endif
 
-/// Unbuffered writes to stderr, for diagnostics and progress.
-enum StandardError {
-    static func write(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { if errno == EINTR { continue } else { return } }
-                offset += written
-            }
+/// Writes all of `text` to a descriptor, unbuffered; gives up quietly if the reader has gone.
+private func writeUnbuffered(_ fd: Int32, _ text: String) {
+    var text = text
+    text.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written <= 0 { if errno == EINTR { continue } else { return } }
+            offset += written
         }
     }
+}
 
+/// Diagnostics and progress, to stderr.
+enum StandardError {
+    static func write(_ text: String) { writeUnbuffered(2, text) }
     static var isTerminal: Bool { isatty(2) == 1 }
 }
 
-/// Writes data to stdout in one place, so text and raw bytes never interleave out of order.
+/// Data, to stdout: always unbuffered, so text and raw bytes never interleave out of order.
 enum StandardOutput {
-    static func write(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { if errno == EINTR { continue } else { return } }
-                offset += written
-            }
-        }
-    }
-
+    static func write(_ text: String) { writeUnbuffered(1, text) }
     static func line(_ text: String) { write(text + "\n") }
 }
 

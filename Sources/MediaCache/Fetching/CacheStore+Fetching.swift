@@ -7,17 +7,19 @@ import Darwin
 /// Store calls the fetcher makes between transfers (all blocking; run on the thread pool).
 extension CacheStore {
     /// If `key` holds a fresh entry, marks it used and returns its size; otherwise nil.
+    func touchIfFresh(_ key: CacheKey) -> Int64? { touch(key, onlyIfFresh: true) }
+
+    /// Marks the entry for `key` used (fresh or not) and returns its size; nil if there is none.
     ///
     /// Never creates a file: the mtime is set through a descriptor opened
     /// without following symlinks.
-    func touchIfFresh(_ key: CacheKey) -> Int64? {
+    private func touch(_ key: CacheKey, onlyIfFresh: Bool) -> Int64? {
         let fd = openat(layout.rootFD.fd, key.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { Posix.closeQuietly(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, Posix.isRegular(info),
-            Posix.now() - Posix.seconds(info.st_mtim) <= configuration.ttl
-        else { return nil }
+        guard fstat(fd, &info) == 0, Posix.isRegular(info) else { return nil }
+        if onlyIfFresh && Posix.now() - Posix.seconds(info.st_mtim) > configuration.ttl { return nil }
         futimens(fd, nil)
         return Int64(info.st_size)
     }
@@ -35,7 +37,7 @@ extension CacheStore {
     /// After a 304: marks the entry used and records the new fetch time.
     /// Returns the entry's size, or nil if it vanished meanwhile (then it must be downloaded).
     func refresh(_ key: CacheKey, metadata: EntryMetadata, etag: String?, lastModified: String?) throws(MediaCacheError) -> Int64? {
-        guard let size = touchIfFreshOrExpired(key) else { return nil }
+        guard let size = touch(key, onlyIfFresh: false) else { return nil }
         var updated = metadata
         updated.storedAt = Posix.now()
         if let etag { updated.etag = etag }
@@ -44,15 +46,6 @@ extension CacheStore {
         return size
     }
 
-    private func touchIfFreshOrExpired(_ key: CacheKey) -> Int64? {
-        let fd = openat(layout.rootFD.fd, key.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
-        defer { Posix.closeQuietly(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, Posix.isRegular(info) else { return nil }
-        futimens(fd, nil)
-        return Int64(info.st_size)
-    }
 }
 
 /// A writer or lock handed between the thread pool and the fetch task.

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Invariant 1 across `kill -9`: a writer killed mid-body leaves no entry
+/// (or the old entry, whole), and only a temp file that `prune` later removes.
+@Suite("Reliability: kill -9")
+struct ReliabilityCrashTests {
+    @Test("kill -9 of two puts and a fetch mid-body: no partial entry, old bytes kept, prune removes the temp files")
+    func killWritersMidBody() async throws {
+        signal(SIGPIPE, SIG_IGN)  // the killed put's stdin pipe must not take the test down
+        let server = try await TestServer.start()
+        try await withTempDir { dir in
+            // Given: a cache holding an old entry for the URL the second put replaces
+            let cache = dir + "/cache"
+            let common = ["--cache-dir", cache]
+            let freshURL = "http://crash.invalid/fresh.bin"
+            let replacedURL = "http://crash.invalid/replaced.bin"
+            let old = Array("old bytes, complete".utf8)
+            #expect(try CLI.run(["put", "-q", replacedURL] + common, stdin: Data(old)).status == 0)
+            let big = TestServer.body("crash", size: 8 << 20)
+
+            // When: each put gets 2 MiB of an 8 MiB body through a pipe, then kill -9
+            var temps: [String] = []
+            for url in [freshURL, replacedURL] {
+                let put = try PipedProcess(["put", url] + common)
+                try await Reliability.blocking { put.feed(Array(big.prefix(2 << 20))) }
+                temps.append(try await Self.waitForTemp(in: cache, atLeast: 1 << 20, besides: temps))
+                #expect(put.kill9() == .uncaughtSignal)
+            }
+            // And: a fetch of a slow 4 MiB body, killed once its first MiB is on disk
+            let slowURL = server.url("/slow/crash?size=4194304&chunks=40&delay=100")
+            let fetch = try CLI.launch(["fetch", "-q", slowURL] + common)
+            temps.append(try await Self.waitForTemp(in: cache, atLeast: 1 << 20, besides: temps))
+            fetch.signal(SIGKILL)
+            _ = try await Reliability.blocking { try fetch.wait() }
+            #expect(fetch.process.terminationReason == .uncaughtSignal)
+
+            // Then: no entry or partial entry; the replaced URL still has its old bytes
+            #expect(try CLI.run(["get", freshURL] + common).status == 1)
+            #expect(try CLI.run(["get", slowURL] + common).status == 1)
+            let kept = try CLI.run(["get", replacedURL] + common)
+            #expect(kept.status == 0 && [UInt8](kept.stdout) == old)
+            #expect(Files.entries(cache) == [try Self.key(replacedURL)])
+            #expect(Set(Reliability.tempFiles(cache)) == Set(temps))
+
+            // And: the default prune leaves young temp files alone (a writer may still own them) …
+            let young = try CLI.run(["prune", "--json"] + common)
+            #expect(Reliability.int(Reliability.jsonLines(young).first ?? [:], "temp_files") == 0)
+            #expect(Reliability.tempFiles(cache).count == 3)
+            // … and `--leftover-age 1s`, once they are older than that, removes all three
+            try await Task.sleep(nanoseconds: 1_500_000_000)
+            let prune = try CLI.run(["prune", "--json", "--leftover-age", "1s"] + common)
+            #expect(Reliability.int(Reliability.jsonLines(prune).first ?? [:], "temp_files") == 3, "\(prune.out)")
+            #expect(Reliability.tempFiles(cache).isEmpty, "\(Reliability.tempFiles(cache))")
+            #expect(Files.entries(cache) == [try Self.key(replacedURL)])
+
+            // And: the killed fetch's lock died with it: the URL downloads now, whole
+            let quick = server.url("/slow/crash?size=4194304&chunks=4&delay=1")
+            #expect(try CLI.run(["fetch", "-q", quick] + common).status == 0)
+            let fetched = try CLI.run(["get", quick] + common)
+            #expect(Files.sha256([UInt8](fetched.stdout)) == Files.sha256(TestServer.body("crash", size: 4_194_304)))
+        }
+        await server.stop()
+    }
+
+    static func key(_ url: String) throws -> String {
+        let result = try CLI.run(["key", url])
+        return result.out.trimmingCharacters(in: .newlines)
+    }
+
+    /// The path of a new `.tmp-*` data file in `cache` holding at least `bytes`.
+    static func waitForTemp(in cache: String, atLeast bytes: Int64, besides known: [String]) async throws -> String {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            for name in Files.names(cache) where name.hasPrefix(".tmp-") && !known.contains(cache + "/" + name) {
+                var info = stat()
+                if lstat(cache + "/" + name, &info) == 0 && Int64(info.st_size) >= bytes { return cache + "/" + name }
+            }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        throw CrashTestError.noTempFile
+    }
+
+    enum CrashTestError: Error { case noTempFile }
+}
+
+/// A `mediacache` child whose stdin is a pipe the test writes into.
+final class PipedProcess: @unchecked Sendable {
+    let process = Process()
+    private let input = Pipe()
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Writes into the child's stdin, blocking while the pipe is full; stops if the child is gone.
+    func feed(_ bytes: [UInt8]) {
+        let fd = input.fileHandleForWriting.fileDescriptor
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    /// Sends SIGKILL, reaps the child and closes the pipe; returns how it ended.
+    func kill9() -> Process.TerminationReason {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        return process.terminationReason
+    }
+}

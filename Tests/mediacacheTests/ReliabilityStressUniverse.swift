@@ -1,0 +1,74 @@
+import Foundation
+import MediaCache
+import TestSupport
+
+/// The URLs a stress run works on, each with bytes every process can predict.
+///
+/// Half are served by the test origin (`/file/sN`), half exist only through
+/// `put`; `put` of an origin URL stores exactly what the origin serves, so a
+/// put and a fetch of one URL race for the same key with the same bytes.
+struct StressUniverse: Sendable {
+    struct Item: Sendable {
+        var url: String
+        var sha256: String
+        var size: Int
+        /// A file holding the bytes, for `put URL FILE`.
+        var bodyFile: String
+        var fetchable: Bool
+    }
+
+    let items: [Item]
+    var fetchable: [Item] { items.filter(\.fetchable) }
+
+    static let sizes = [2_000, 7_000, 15_000, 30_000, 45_000]
+
+    init(server: TestServer, bodies: String, count: Int = 12) {
+        try? FileManager.default.createDirectory(atPath: bodies, withIntermediateDirectories: true)
+        var items: [Item] = []
+        for index in 0..<count {
+            let size = Self.sizes[index % Self.sizes.count]
+            for fetchable in [true, false] {
+                let name = fetchable ? "s\(index)" : "p\(index)"
+                let url = fetchable ? server.url("/file/\(name)?size=\(size)") : "http://stress.invalid/\(name).bin"
+                let bytes = TestServer.body(name, size: size)
+                let file = bodies + "/" + name
+                Files.write(file, bytes)
+                items.append(Item(url: url, sha256: Files.sha256(bytes), size: size, bodyFile: file, fetchable: fetchable))
+            }
+        }
+        self.items = items
+    }
+
+    func item(for url: String) -> Item? { items.first { $0.url == url } }
+}
+
+/// What the stress workers did, merged under a lock.
+final class StressTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var operations: [String: Int] = [:]
+    private(set) var failures: [String] = []
+    private(set) var gets = 0
+    private(set) var hits = 0
+    private(set) var puts = 0
+    private(set) var fetched = 0
+    private(set) var wrongBytes = 0
+
+    func count(_ operation: String) { lock.withLock { operations[operation, default: 0] += 1 } }
+    func got(hit: Bool) { lock.withLock { gets += 1; if hit { hits += 1 } } }
+    func put() { lock.withLock { puts += 1 } }
+    func fetched(_ count: Int) { lock.withLock { fetched += count } }
+    func wrong(_ what: String) { lock.withLock { wrongBytes += 1; failures.append(what) } }
+    func fail(_ what: String) { lock.withLock { failures.append(what) } }
+
+    var total: Int { lock.withLock { operations.values.reduce(0, +) } }
+    var summary: String {
+        lock.withLock { operations.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
+    }
+}
+
+extension ProcessResult {
+    /// A short account of a run, for failure messages.
+    func brief(_ arguments: [String]) -> String {
+        "\(arguments.prefix(4).joined(separator: " ")) -> exit \(status): \(stderr.prefix(300))"
+    }
+}

@@ -102,16 +102,7 @@ final class PipedProcess: @unchecked Sendable {
 
     /// Writes into the child's stdin, blocking while the pipe is full; stops if the child is gone.
     func feed(_ bytes: [UInt8]) {
-        let fd = input.fileHandleForWriting.fileDescriptor
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        bytes.withUnsafeBytes { _ = Reliability.writeAll(input.fileHandleForWriting.fileDescriptor, $0) }
     }
 
     /// Sends SIGKILL, reaps the child and closes the pipe; returns how it ended.

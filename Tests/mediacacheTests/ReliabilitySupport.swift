@@ -49,6 +49,18 @@ enum Reliability {
         }
     }
 
+    /// Writes all of `bytes` to `fd` (a pipe), blocking while it is full; false once the reader is gone.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return false }
+            offset += written
+        }
+        return true
+    }
+
     // MARK: - Directory snapshots
 
     /// One file as `lstat` sees it.

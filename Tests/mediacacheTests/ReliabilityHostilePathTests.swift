@@ -100,6 +100,30 @@ struct ReliabilityHostilePathTests {
         }
     }
 
+    @Test("a .mediacache planted as a symlink is refused, never written through")
+    func plantedPrivateDirectory() async throws {
+        try await withTempDir { dir in
+            // Given: a cache directory whose .mediacache is a link to a directory elsewhere
+            let cache = dir + "/cache"
+            let elsewhere = dir + "/elsewhere"
+            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: cache + "/.mediacache", withDestinationPath: elsewhere)
+
+            // When: put and prune run
+            let put = try CLI.run(["put", "--cache-dir", cache, "http://h.invalid/x"], stdin: Data("x".utf8))
+            let prune = try CLI.run(["prune", "--cache-dir", cache])
+
+            // Then: one clear line and exit 74 each; nothing was written on either side of the link
+            for result in [put, prune] {
+                #expect(result.status == 74 && Reliability.stderrLines(result).count == 1, "\(result.stderr)")
+                #expect(result.stderr.contains(".mediacache"))
+            }
+            #expect(Files.names(elsewhere).isEmpty)
+            #expect(Files.names(cache) == [".mediacache"])
+        }
+    }
+
     @Test("a new cache directory is 0700; with --shared 2770 (private directories too) and usable by another group member")
     func directoryModes() async throws {
         try await withTempDir { (dir) async throws in

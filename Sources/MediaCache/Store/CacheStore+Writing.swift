@@ -82,6 +82,10 @@ extension CacheStore {
         try lock?.lockExclusive()
         let old = Posix.lstat(at: layout.rootFD.fd, key.name)
         let oldSize = old.map { Posix.isRegular($0) ? Int64($0.st_size) : 0 } ?? 0
+        // Any old metadata goes first: a process killed between the two renames
+        // then leaves new bytes without metadata (a valid, foreign entry), never
+        // new bytes under an old entry's SHA-256, ETag and content type.
+        unlinkat(layout.metaFD.fd, key.name, 0)
         try writer.commit(durable: configuration.durable)
         do {
             try metaWriter.commit()

@@ -17,7 +17,7 @@ struct ReliabilityStressTests {
     func mixedLoad() async throws {
         let server = try await TestServer.start()
         try await withTempDir { dir in
-            // Given: 24 URLs with known bytes, a 160 KiB cache (bodies are 2-45 KB)
+            // Given: 24 URLs with known bytes (36 versions), a 160 KiB cache (bodies are 2-46 KB)
             let cache = dir + "/cache"
             let universe = StressUniverse(server: server, bodies: dir + "/bodies")
             let common = ["--cache-dir", cache, "--max-size", "160K"]
@@ -57,104 +57,9 @@ struct ReliabilityStressTests {
             #expect(verify.status == 0 && findings.isEmpty, "\(verify.out)")
             for item in universe.items {
                 let get = try CLI.run(["get", item.url] + common)
-                #expect(get.status == 1 || (get.status == 0 && Files.sha256([UInt8](get.stdout)) == item.sha256), "\(item.url)")
+                #expect(get.status == 1 || (get.status == 0 && item.accepts([UInt8](get.stdout))), "\(item.url)")
             }
         }
         await server.stop()
-    }
-}
-
-/// One randomly chosen command, checked against what the universe predicts.
-struct StressWorker {
-    let universe: StressUniverse
-    let common: [String]
-    let tally: StressTally
-
-    func runOne(using random: inout SystemRandomNumberGenerator) {
-        let item = universe.items.randomElement(using: &random)!
-        let roll = Int.random(in: 0..<100, using: &random)
-        switch roll {
-        case 0..<35: get(item)
-        case 35..<40: getPath(item)
-        case 40..<60: run("put", ["put", "-q", item.url, item.bodyFile]) { _ in tally.put() }
-        case 60..<75:
-            let urls = (0..<Int.random(in: 1...3, using: &random)).map { _ in universe.fetchable.randomElement(using: &random)!.url }
-            fetch(Array(Set(urls)))
-        case 75..<82: run("evict", ["evict", "-q", item.url])
-        case 82..<88: run("prune", ["prune", "-q"])
-        case 88..<93: run("stats", ["stats", "--json"])
-        case 93..<97: list()
-        default: verify()
-        }
-    }
-
-    /// Runs a command that must succeed (exit 0); `then` sees its result.
-    private func run(_ name: String, _ arguments: [String], then: (ProcessResult) -> Void = { _ in }) {
-        tally.count(name)
-        guard let result = try? CLI.run(arguments + common, timeout: 60) else { return tally.fail("\(name): launch failed") }
-        guard result.status == 0, Reliability.endedCleanly(result) else { return tally.fail(result.brief(arguments)) }
-        then(result)
-    }
-
-    private func get(_ item: StressUniverse.Item) {
-        tally.count("get")
-        guard let result = try? CLI.run(["get", "-q", item.url] + common, timeout: 60) else { return tally.fail("get: launch failed") }
-        switch result.status {
-        case 0:
-            tally.got(hit: true)
-            if Files.sha256([UInt8](result.stdout)) != item.sha256 {
-                tally.wrong("get \(item.url): \(result.stdout.count) bytes, expected \(item.size)")
-            }
-        case 1: tally.got(hit: false)
-        default: tally.fail(result.brief(["get", item.url]))
-        }
-    }
-
-    /// `get --path`, then reads the file: eviction may remove it, but if it opens it holds the whole entry.
-    private func getPath(_ item: StressUniverse.Item) {
-        tally.count("get --path")
-        guard let result = try? CLI.run(["get", "-q", "--path", item.url] + common, timeout: 60) else { return tally.fail("get: launch failed") }
-        switch result.status {
-        case 0:
-            tally.got(hit: true)
-            let path = result.out.trimmingCharacters(in: .newlines)
-            if let bytes = Files.read(path), Files.sha256(bytes) != item.sha256 {
-                tally.wrong("get --path \(item.url): \(bytes.count) bytes at \(path), expected \(item.size)")
-            }
-        case 1: tally.got(hit: false)
-        default: tally.fail(result.brief(["get", "--path", item.url]))
-        }
-    }
-
-    private func fetch(_ urls: [String]) {
-        run("fetch", ["fetch", "-q", "--json"] + urls) { result in
-            let lines = Reliability.jsonLines(result)
-            if lines.count != urls.count { tally.fail("fetch printed \(lines.count) lines for \(urls.count) URLs") }
-            tally.fetched(lines.filter { ($0["status"] as? String) == "fetched" }.count)
-        }
-    }
-
-    /// Every listed URL must sit on an entry of exactly that URL's size: metadata never pairs with other bytes.
-    private func list() {
-        run("list", ["list", "--json"]) { result in
-            for row in Reliability.jsonLines(result) {
-                guard let url = row["url"] as? String else { continue }
-                guard let item = universe.item(for: url), Reliability.int(row, "size") == item.size,
-                    (try? CacheKey(url: url))?.name == row["key"] as? String
-                else { return tally.wrong("list row \(row) does not match its URL") }
-            }
-        }
-    }
-
-    /// Concurrent writers may make verify report `missing` (metadata seen before its data); never `corrupt`.
-    private func verify() {
-        tally.count("verify")
-        guard let result = try? CLI.run(["verify", "-q", "--json"] + common, timeout: 60) else { return tally.fail("verify: launch failed") }
-        guard result.status == 0 || result.status == 1, Reliability.endedCleanly(result) else {
-            return tally.fail(result.brief(["verify"]))
-        }
-        for finding in Reliability.jsonLines(result) where (finding["status"] as? String) == "corrupt" {
-            tally.wrong("verify found a corrupt entry under load: \(finding)")
-        }
     }
 }

@@ -7,14 +7,26 @@ import TestSupport
 /// Half are served by the test origin (`/file/sN`), half exist only through
 /// `put`; `put` of an origin URL stores exactly what the origin serves, so a
 /// put and a fetch of one URL race for the same key with the same bytes.
+/// Put-only URLs have two versions of different sizes, so a replacement
+/// really changes the bytes, and metadata paired with the wrong version shows.
 struct StressUniverse: Sendable {
-    struct Item: Sendable {
-        var url: String
+    struct Version: Sendable {
         var sha256: String
         var size: Int
         /// A file holding the bytes, for `put URL FILE`.
-        var bodyFile: String
+        var file: String
+    }
+
+    struct Item: Sendable {
+        var url: String
+        var versions: [Version]
         var fetchable: Bool
+
+        /// Whether `bytes` are one of this URL's versions, whole.
+        func accepts(_ bytes: [UInt8]) -> Bool {
+            let sha = Files.sha256(bytes)
+            return versions.contains { $0.sha256 == sha }
+        }
     }
 
     let items: [Item]
@@ -30,10 +42,12 @@ struct StressUniverse: Sendable {
             for fetchable in [true, false] {
                 let name = fetchable ? "s\(index)" : "p\(index)"
                 let url = fetchable ? server.url("/file/\(name)?size=\(size)") : "http://stress.invalid/\(name).bin"
-                let bytes = TestServer.body(name, size: size)
-                let file = bodies + "/" + name
-                Files.write(file, bytes)
-                items.append(Item(url: url, sha256: Files.sha256(bytes), size: size, bodyFile: file, fetchable: fetchable))
+                let versions = (fetchable ? [(name, size)] : [(name, size), (name + "v2", size + 1000)]).map { name, size in
+                    let bytes = TestServer.body(name, size: size)
+                    Files.write(bodies + "/" + name, bytes)
+                    return Version(sha256: Files.sha256(bytes), size: size, file: bodies + "/" + name)
+                }
+                items.append(Item(url: url, versions: versions, fetchable: fetchable))
             }
         }
         self.items = items
@@ -52,6 +66,8 @@ final class StressTally: @unchecked Sendable {
     private(set) var puts = 0
     private(set) var fetched = 0
     private(set) var wrongBytes = 0
+    /// Commands killed with SIGKILL before they ended.
+    private(set) var killed = 0
 
     func count(_ operation: String) { lock.withLock { operations[operation, default: 0] += 1 } }
     func got(hit: Bool) { lock.withLock { gets += 1; if hit { hits += 1 } } }
@@ -59,6 +75,7 @@ final class StressTally: @unchecked Sendable {
     func fetched(_ count: Int) { lock.withLock { fetched += count } }
     func wrong(_ what: String) { lock.withLock { wrongBytes += 1; failures.append(what) } }
     func fail(_ what: String) { lock.withLock { failures.append(what) } }
+    func killedOne() { lock.withLock { killed += 1 } }
 
     var total: Int { lock.withLock { operations.values.reduce(0, +) } }
     var summary: String {

@@ -38,6 +38,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // bench/run's put-cost benchmark (release builds only; see docs/benchmarks.md).
+        // A single-threaded timing script; Swift 5 mode spares it the top-level-code isolation rules.
+        .executableTarget(
+            name: "mediacache-bench", dependencies: ["MediaCache"], path: "bench/Sources/mediacache-bench",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         // An HTTP origin on 127.0.0.1 and process helpers, shared by both test targets.
         .target(
             name: "TestSupport",

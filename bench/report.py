@@ -50,6 +50,7 @@ def hyperfine(name):
         table[result["command"]] = (
             statistics.median(times), result["mean"], result.get("stddev") or 0.0, len(times),
             command_lines.get(result["command"], result["command"]),
+            (result.get("user") or 0.0) + (result.get("system") or 0.0),
         )
     return table
 
@@ -76,12 +77,15 @@ def verdict(ok):
 
 
 def timing_table(table, subject="mediacache", extra=None):
-    lines = ["| command | median | mean ± sd | runs | mediacache / this |" + (" peak RSS |" if extra else ""),
-             "|---|---:|---:|---:|---:|" + ("---:|" if extra else "")]
-    mine = table[subject][0]
-    for name, (median, mean, sd, runs, _) in table.items():
+    lines = ["| command | median | mean ± sd | runs | mediacache / this | CPU (user+sys, mean) | CPU ratio |"
+             + (" peak RSS |" if extra else ""),
+             "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if extra else "")]
+    mine, mine_cpu = table[subject][0], table[subject][5]
+    for name, (median, mean, sd, runs, _, cpu) in table.items():
         ratio = "—" if name == subject else f"{mine / median:.2f}x"
-        row = f"| {name} | {seconds(median)} | {seconds(mean)} ± {seconds(sd)} | {runs} | {ratio} |"
+        cpu_ratio = "—" if name == subject or cpu == 0 else f"{mine_cpu / cpu:.2f}x"
+        row = (f"| {name} | {seconds(median)} | {seconds(mean)} ± {seconds(sd)} | {runs} | {ratio} | "
+               f"{seconds(cpu)} | {cpu_ratio} |")
         if extra:
             row += f" {extra.get(name, '—')} |"
         lines.append(row)

@@ -7,9 +7,10 @@ import Darwin
 /// Counters and the size account, shared by every process using a cache.
 ///
 /// Kept in `.mediacache/state` and changed only under an exclusive `flock`
-/// on `.mediacache/state.lock`: read, change, write through the atomic
-/// writer, unlock. That makes every update exact however many processes
-/// run at once (invariant 5), and a crash mid-update leaves the old file.
+/// on `.mediacache/state.lock`: read, change, write, unlock. That makes
+/// every update exact however many processes run at once (invariant 5).
+/// The file is created through the atomic writer and then overwritten in
+/// place as one 512-byte record, so a crash mid-update leaves the old record.
 public struct CacheCounters: Sendable, Equatable {
     public var hits: Int64 = 0
     public var misses: Int64 = 0
@@ -96,12 +97,43 @@ extension CacheLayout {
         var state = loadState()
         let before = state
         let result = try change(&state)
-        if state != before {
+        if state != before && !overwriteState(state) {
             let writer = try AtomicWriter(directory: privateFD.fd, path: privatePath, target: "state", tag: "state")
             try writer.write(Array(state.encoded().utf8))
             try writer.commit()
         }
         return result
+    }
+
+    /// Size of the state record on disk: one sector, padded with newlines (which decoding skips).
+    static let stateRecordSize = 512
+
+    /// Overwrites the state file in place with one `pwrite`; false when it
+    /// cannot (no file yet, not a regular file, any error), and the caller
+    /// then goes through the atomic writer.
+    ///
+    /// Why not always the atomic writer: the state changes on every hit,
+    /// miss and stored entry, and a temp file renamed over it costs a
+    /// create, a rename over a live inode (ext4 starts writeback for it) and
+    /// a delete: 0.2-5 ms per update on the benchmark machine, more than the
+    /// rest of a `get` (docs/benchmarks.md). The caller holds the state
+    /// lock, so writers never interleave; the record is one 512-byte write at
+    /// offset 0, so a killed process leaves the old record or the new one.
+    /// - Important: Disk I/O; call only under the state lock.
+    private func overwriteState(_ state: CacheState) -> Bool {
+        var bytes = Array(state.encoded().utf8)
+        if bytes.count < Self.stateRecordSize {
+            bytes += [UInt8](repeating: UInt8(ascii: "\n"), count: Self.stateRecordSize - bytes.count)
+        }
+        let fd = openat(privateFD.fd, "state", O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return false }
+        defer { Posix.closeQuietly(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, Posix.isRegular(info) else { return false }
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        guard written == bytes.count else { return false }
+        if Int(info.st_size) > bytes.count { _ = ftruncate(fd, off_t(bytes.count)) }
+        return true
     }
 
     /// The state as last saved; a missing or garbled file reads as fresh counters.

@@ -25,14 +25,13 @@ struct ReliabilityCrashTests {
             for url in [freshURL, replacedURL] {
                 let put = try PipedProcess(["put", url] + common)
                 try await Reliability.blocking { put.feed(Array(big.prefix(2 << 20))) }
-                temps.append(try await Self.waitForTemp(in: cache, atLeast: 1 << 20, besides: temps))
-                #expect(put.kill9() == .uncaughtSignal)
+                temps.append(try await Self.waitForTemp(in: cache, atLeast: 1 << 20, besides: temps, for: url) { put.kill() })
+                #expect(put.reap() == .uncaughtSignal)
             }
-            // And: a fetch of a slow 4 MiB body, killed once its first MiB is on disk
-            let slowURL = server.url("/slow/crash?size=4194304&chunks=40&delay=100")
+            // And: a fetch of a slow 4 MiB body (6 s), killed once its first MiB is on disk
+            let slowURL = server.url("/slow/crash?size=4194304&chunks=40&delay=150")
             let fetch = try CLI.launch(["fetch", "-q", slowURL] + common)
-            temps.append(try await Self.waitForTemp(in: cache, atLeast: 1 << 20, besides: temps))
-            fetch.signal(SIGKILL)
+            temps.append(try await Self.waitForTemp(in: cache, atLeast: 1 << 20, besides: temps, for: slowURL) { fetch.signal(SIGKILL) })
             _ = try await Reliability.blocking { try fetch.wait() }
             #expect(fetch.process.terminationReason == .uncaughtSignal)
 
@@ -70,19 +69,32 @@ struct ReliabilityCrashTests {
     }
 
     /// The path of a new `.tmp-*` data file in `cache` holding at least `bytes`.
-    static func waitForTemp(in cache: String, atLeast bytes: Int64, besides known: [String]) async throws -> String {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            for name in Files.names(cache) where name.hasPrefix(".tmp-") && !known.contains(cache + "/" + name) {
-                var info = stat()
-                if lstat(cache + "/" + name, &info) == 0 && Int64(info.st_size) >= bytes { return cache + "/" + name }
+    ///
+    /// Polls on its own thread: a cooperative pool busy with other tests'
+    /// blocking waits must not make it miss the window before the body ends.
+    /// `then` runs on that thread the moment the file is found (the kill must not wait for a free task thread).
+    static func waitForTemp(
+        in cache: String, atLeast bytes: Int64, besides known: [String], for url: String, then: @escaping @Sendable () -> Void
+    ) async throws -> String {
+        let found = try await Reliability.blocking { () -> String? in
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                for name in Files.names(cache) where name.hasPrefix(".tmp-") && !known.contains(cache + "/" + name) {
+                    var info = stat()
+                    if lstat(cache + "/" + name, &info) == 0 && Int64(info.st_size) >= bytes {
+                        then()
+                        return cache + "/" + name
+                    }
+                }
+                usleep(2_000)
             }
-            try await Task.sleep(nanoseconds: 10_000_000)
+            return nil
         }
-        throw CrashTestError.noTempFile
+        guard let found else { throw CrashTestError.noTempFile(url) }
+        return found
     }
 
-    enum CrashTestError: Error { case noTempFile }
+    enum CrashTestError: Error { case noTempFile(String) }
 }
 
 /// A `mediacache` child whose stdin is a pipe the test writes into.
@@ -105,9 +117,11 @@ final class PipedProcess: @unchecked Sendable {
         bytes.withUnsafeBytes { _ = Reliability.writeAll(input.fileHandleForWriting.fileDescriptor, $0) }
     }
 
-    /// Sends SIGKILL, reaps the child and closes the pipe; returns how it ended.
-    func kill9() -> Process.TerminationReason {
-        kill(process.processIdentifier, SIGKILL)
+    /// Sends SIGKILL.
+    func kill() { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
+
+    /// Reaps the child and closes the pipe; returns how it ended.
+    func reap() -> Process.TerminationReason {
         process.waitUntilExit()
         try? input.fileHandleForWriting.close()
         return process.terminationReason

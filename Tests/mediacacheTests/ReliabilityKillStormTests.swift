@@ -15,17 +15,10 @@ struct ReliabilityKillStormTests {
             let cache = dir + "/cache"
             let universe = StressUniverse(server: server, bodies: dir + "/bodies")
             let common = ["--cache-dir", cache, "--max-size", "160K"]
-            let tally = StressTally()
             let seconds = max(5, ReliabilityStressTests.seconds / 3)
-            let deadline = Date().addingTimeInterval(seconds)
 
             // When: 8 workers run commands, 20% of them killed 2-40 ms after they start
-            await Reliability.onThreads(ReliabilityStressTests.workers) { _ in
-                var random = SystemRandomNumberGenerator()
-                while Date() < deadline {
-                    StressWorker(universe: universe, common: common, tally: tally, killPercent: 20).runOne(using: &random)
-                }
-            }
+            let tally = await StressWorker.run(universe: universe, common: common, seconds: seconds, killPercent: 20)
 
             // Then: the survivors saw only whole, right bytes and ended cleanly
             print("reliability-figures: kill storm \(tally.total) operations in \(Int(seconds)) s, \(tally.killed) killed with SIGKILL; gets \(tally.gets), hits \(tally.hits), wrong bytes \(tally.wrongBytes)")

@@ -21,16 +21,9 @@ struct ReliabilityStressTests {
             let cache = dir + "/cache"
             let universe = StressUniverse(server: server, bodies: dir + "/bodies")
             let common = ["--cache-dir", cache, "--max-size", "160K"]
-            let tally = StressTally()
-            let deadline = Date().addingTimeInterval(Self.seconds)
 
             // When: 8 workers launch commands until the deadline
-            await Reliability.onThreads(Self.workers) { worker in
-                var random = SystemRandomNumberGenerator()
-                while Date() < deadline {
-                    StressWorker(universe: universe, common: common, tally: tally).runOne(using: &random)
-                }
-            }
+            let tally = await StressWorker.run(universe: universe, common: common, seconds: Self.seconds)
 
             // Then: no failure, no wrong bytes, counters add up, no temp file left
             let total = tally.total

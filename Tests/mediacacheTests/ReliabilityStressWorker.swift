@@ -10,6 +10,18 @@ struct StressWorker {
     /// Chance in 100 that a command is killed with SIGKILL 2-40 ms after it starts.
     var killPercent = 0
 
+    /// Runs `ReliabilityStressTests.workers` threads of random commands for `seconds`; returns what they saw.
+    static func run(universe: StressUniverse, common: [String], seconds: Double, killPercent: Int = 0) async -> StressTally {
+        let tally = StressTally()
+        let deadline = Date().addingTimeInterval(seconds)
+        await Reliability.onThreads(ReliabilityStressTests.workers) { _ in
+            var random = SystemRandomNumberGenerator()
+            let worker = StressWorker(universe: universe, common: common, tally: tally, killPercent: killPercent)
+            while Date() < deadline { worker.runOne(using: &random) }
+        }
+        return tally
+    }
+
     func runOne(using random: inout SystemRandomNumberGenerator) {
         let item = universe.items.randomElement(using: &random)!
         let roll = Int.random(in: 0..<100, using: &random)

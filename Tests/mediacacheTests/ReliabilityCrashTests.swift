@@ -25,7 +25,7 @@ struct ReliabilityCrashTests {
             for url in [freshURL, replacedURL] {
                 let put = try PipedProcess(["put", url] + common)
                 try await Reliability.blocking { put.feed(Array(big.prefix(2 << 20))) }
-                temps.append(try await Self.waitForTemp(in: cache, atLeast: 1 << 20, besides: temps, for: url) { put.kill() })
+                temps.append(try await Self.waitForTemp(in: cache, atLeast: 1 << 20, besides: temps, for: url) { put.killNow() })
                 #expect(put.reap() == .uncaughtSignal)
             }
             // And: a fetch of a slow 4 MiB body (6 s), killed once its first MiB is on disk
@@ -118,7 +118,7 @@ final class PipedProcess: @unchecked Sendable {
     }
 
     /// Sends SIGKILL.
-    func kill() { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
+    func killNow() { kill(process.processIdentifier, SIGKILL) }
 
     /// Reaps the child and closes the pipe; returns how it ended.
     func reap() -> Process.TerminationReason {

@@ -1,24 +1,28 @@
 import CCrypto
 
-/// An incremental SHA-256 over libcrypto's EVP interface.
+/// An incremental SHA-256 over libcrypto's SHA256_Init/Update/Final.
 ///
 /// Bytes are hashed as they stream past, so no body is ever held in memory
 /// whole (invariant 4). Not thread-safe: one hasher per stream.
+///
+/// Not the EVP interface, on purpose: OpenSSL 3's first `EVP_DigestInit_ex`
+/// initialises the library, reads openssl.cnf and fetches a provider, about
+/// 5 million instructions, a sixth of a whole `mediacache get` (measured with
+/// callgrind, docs/benchmarks.md). These calls run the same SHA-NI code with
+/// none of that. OpenSSL 3 marks them deprecated; shim.h silences that.
 public struct SHA256Hasher: ~Copyable {
-    private let context: OpaquePointer
+    private let context: UnsafeMutablePointer<SHA256_CTX>
 
     public init() {
-        // EVP_MD_CTX_new only fails when malloc does; there is no sane recovery.
-        guard let context = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
-        self.context = context
+        context = .allocate(capacity: 1)
+        SHA256_Init(context)
     }
 
-    deinit { EVP_MD_CTX_free(context) }
+    deinit { context.deallocate() }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        EVP_DigestUpdate(context, base, bytes.count)
+        SHA256_Update(context, base, bytes.count)
     }
 
     public func update(_ bytes: some Sequence<UInt8>) {
@@ -31,11 +35,10 @@ public struct SHA256Hasher: ~Copyable {
 
     /// The digest as 64 lower-case hex digits; the hasher starts over afterwards.
     public func finalize() -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &digest, &length)
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
-        return Hex.encode(digest.prefix(Int(length)))
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        SHA256_Final(&digest, context)
+        SHA256_Init(context)
+        return Hex.encode(digest)
     }
 
     /// The SHA-256 of `bytes`, as hex.

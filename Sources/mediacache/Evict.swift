@@ -4,6 +4,7 @@ import MediaCache
 extension MediaCacheCommand {
     struct Evict: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "evict",
             abstract: "Remove entries by URL, by key, by age, or all of them.",
             discussion: """
                 Entries another process removed first are not an error. Prints \

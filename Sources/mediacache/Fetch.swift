@@ -8,6 +8,7 @@ import Glibc
 extension MediaCacheCommand {
     struct Fetch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fetch",
             abstract: "Download URLs into the cache in parallel (prewarm).",
             discussion: """
                 URLs come from arguments and/or -i FILE (- for stdin): one per line; \

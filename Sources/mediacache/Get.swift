@@ -8,6 +8,7 @@ import Glibc
 extension MediaCacheCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "get",
             abstract: "Write a cached URL's bytes to stdout; exit 1 on a miss.",
             discussion: """
                 A hit marks the entry used (its mtime), which restarts its TTL and \

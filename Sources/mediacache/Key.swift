@@ -4,6 +4,7 @@ import MediaCache
 extension MediaCacheCommand {
     struct Key: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "key",
             abstract: "Print the entry file name (key) vLLM and mediacache use for each URL.",
             discussion: "Touches nothing; works whether or not the URL is cached.")
 

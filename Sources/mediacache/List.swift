@@ -4,6 +4,7 @@ import MediaCache
 extension MediaCacheCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List entries: key, size, last use and URL (when known).",
             discussion: "Entries written by vLLM itself have no recorded URL; they show '-'.",
             aliases: ["ls"])

@@ -4,6 +4,7 @@ import MediaCache
 extension MediaCacheCommand {
     struct Prune: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "prune",
             abstract: "Remove expired entries, then the least recently used down to the size limit.",
             discussion: """
                 The cron job. Also removes temp files and idle locks left by \

@@ -8,6 +8,7 @@ import Glibc
 extension MediaCacheCommand {
     struct Put: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "put",
             abstract: "Store the bytes of a file or stdin under a URL; print the entry's path.",
             discussion: """
                 The bytes are streamed (constant memory) and hashed on the way, and \

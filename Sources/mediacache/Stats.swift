@@ -4,6 +4,7 @@ import MediaCache
 extension MediaCacheCommand {
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Show entries, size, fill, expiry and hit/miss counters.",
             discussion: """
                 Sizes and ages come from a scan of the directory; the counters are \

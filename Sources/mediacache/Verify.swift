@@ -4,6 +4,7 @@ import MediaCache
 extension MediaCacheCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Re-hash entries against their recorded SHA-256; report corrupt, missing, foreign and planted entries.",
             discussion: """
                 corrupt: the bytes differ from what was stored. missing: metadata \

@@ -48,6 +48,15 @@ enum EvictionEngine {
                 result.skipped += 1  // a reader touched it after the scan: no longer a candidate
                 continue
             }
+            // Data and metadata go as a pair under the key's lock, so a writer
+            // publishing a new version in between cannot lose its metadata. An
+            // entry a writer holds right now is being replaced: leave it.
+            let (lock, busy) = try lockForRemoval(removal.entry.name, in: layout)
+            defer { lock?.unlock() }
+            if busy {
+                result.skipped += 1
+                continue
+            }
             if unlinkat(root, removal.entry.name, 0) != 0 {
                 if errno == ENOENT {
                     result.skipped += 1
@@ -90,6 +99,14 @@ enum EvictionEngine {
         }
     }
 
+    /// Takes the key lock of an entry about to be removed, without waiting.
+    /// `busy` when a writer holds it; no lock at all for a read-only cache.
+    private static func lockForRemoval(_ name: String, in layout: CacheLayout) throws(MediaCacheError) -> (FileLock?, busy: Bool) {
+        guard !layout.isReadOnly else { return (nil, false) }
+        let lock = try FileLock(directory: layout.locksFD.fd, name: String(name.prefix(20)), path: layout.locksPath)
+        return try lock.tryLockExclusive() ? (lock, false) : (nil, true)
+    }
+
     /// Removes lock files nobody holds. Taking the lock first means a
     /// process mid-download keeps its lock; `FileLock` re-checks the inode
     /// so a process that opened the file just before removal retries.
@@ -100,7 +117,7 @@ enum EvictionEngine {
                 (try? lock.tryLockExclusive()) == true
             else { continue }
             if unlinkat(layout.locksFD.fd, name, 0) == 0 { removed += 1 }
-            _ = lock
+            lock.unlock()
         }
         return removed
     }

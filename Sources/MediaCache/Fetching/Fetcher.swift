@@ -102,7 +102,7 @@ public final class Fetcher: Sendable {
                 return cached(url, key, size)
             }
             let (lock, waited) = try await acquire(key)
-            defer { _ = lock }
+            defer { lock.value.unlock() }
             if !settings.force || waited, let size = try await offload({ [store] in store.touchIfFresh(key) }) {
                 return cached(url, key, size)
             }

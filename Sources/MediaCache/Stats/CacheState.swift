@@ -94,6 +94,7 @@ extension CacheLayout {
         }
         let lock = try FileLock(directory: privateFD.fd, name: "state.lock", path: privatePath)
         try lock.lockExclusive()
+        defer { lock.unlock() }
         var state = loadState()
         let before = state
         let result = try change(&state)

@@ -57,6 +57,7 @@ extension CacheStore {
         for entry in snapshot.entries {
             guard let key = try? CacheKey(name: entry.name) else { continue }
             let lock = layout.isReadOnly ? nil : try layout.keyLock(key)
+            defer { lock?.unlock() }
             guard try lock?.tryLockExclusive() ?? true else {
                 report.busy += 1
                 continue

@@ -78,21 +78,8 @@ extension CacheStore {
         let metaWriter = try AtomicWriter(directory: layout.metaFD.fd, path: layout.metaPath, target: key.name, tag: key.hashPrefix)
         try metaWriter.write(Array(metadata.encoded().utf8))
 
-        let lock = lockHeld ? nil : try layout.keyLock(key)
-        try lock?.lockExclusive()
-        let old = Posix.lstat(at: layout.rootFD.fd, key.name)
+        let old = try publish(writer, metaWriter, key: key, lockHeld: lockHeld)
         let oldSize = old.map { Posix.isRegular($0) ? Int64($0.st_size) : 0 } ?? 0
-        // Any old metadata goes first: a process killed between the two renames
-        // then leaves new bytes without metadata (a valid, foreign entry), never
-        // new bytes under an old entry's SHA-256, ETag and content type.
-        unlinkat(layout.metaFD.fd, key.name, 0)
-        try writer.commit(durable: configuration.durable)
-        do {
-            try metaWriter.commit()
-        } catch {
-            unlinkat(layout.metaFD.fd, key.name, 0)  // never leave the old entry's metadata on new bytes
-        }
-        _ = lock
 
         let over = try layout.updateState { state in
             state.counters.stored += 1
@@ -107,6 +94,25 @@ extension CacheStore {
             result.overLimit = (result.eviction?.bytesAfter ?? 0) > configuration.maxBytes
         }
         return result
+    }
+
+    /// Renames data and metadata into place under the key's lock; returns what the name held before.
+    private func publish(_ writer: AtomicWriter, _ metaWriter: AtomicWriter, key: CacheKey, lockHeld: Bool) throws(MediaCacheError) -> stat? {
+        let lock = lockHeld ? nil : try layout.keyLock(key)
+        try lock?.lockExclusive()
+        defer { lock?.unlock() }
+        let old = Posix.lstat(at: layout.rootFD.fd, key.name)
+        // Any old metadata goes first: a process killed between the two renames
+        // then leaves new bytes without metadata (a valid, foreign entry), never
+        // new bytes under an old entry's SHA-256, ETag and content type.
+        unlinkat(layout.metaFD.fd, key.name, 0)
+        try writer.commit(durable: configuration.durable)
+        do {
+            try metaWriter.commit()
+        } catch {
+            unlinkat(layout.metaFD.fd, key.name, 0)  // never leave the old entry's metadata on new bytes
+        }
+        return old
     }
 
     /// Brings the cache under its size limit (down to the low-water mark),

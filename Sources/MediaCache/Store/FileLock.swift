@@ -6,10 +6,11 @@ import Darwin
 
 /// An advisory `flock` on a file in the cache's private directory.
 ///
-/// The lock is released when the object goes away (the descriptor closes),
-/// and by the kernel when the process dies, so a `kill -9` never leaves a
-/// cache locked.
-final class FileLock {
+/// Release it with `unlock()`, normally from a `defer` right after taking
+/// it: Swift may end an object's life at its last use, so a lock kept only
+/// by scope could be released before the work it guards. The kernel also
+/// releases it when the process dies, so a `kill -9` never leaves a cache locked.
+final class FileLock: @unchecked Sendable {
     private let directory: Int32
     private let name: String
     private let path: String
@@ -25,6 +26,12 @@ final class FileLock {
     }
 
     deinit { Posix.closeQuietly(fd) }
+
+    /// Releases the lock (closing the descriptor releases it). Safe to call more than once.
+    func unlock() {
+        Posix.closeQuietly(fd)
+        fd = -1
+    }
 
     private func reopen() throws(MediaCacheError) {
         Posix.closeQuietly(fd)
@@ -76,6 +83,6 @@ extension CacheLayout {
     /// The lock that serialises writers of one key: one download, one put at a time.
     /// - Important: Disk I/O.
     func keyLock(_ key: CacheKey) throws(MediaCacheError) -> FileLock {
-        try FileLock(directory: locksFD.fd, name: String(key.hashPrefix), path: locksPath)
+        try FileLock(directory: locksFD.fd, name: String(key.hashPrefix), path: locksPath)  // == name.prefix(20)
     }
 }

@@ -32,6 +32,7 @@ struct CacheSnapshot {
     /// Lists the cache directory without following any symlink.
     /// - Important: Disk I/O: one `readdir` pass and one `fstatat` per name.
     static func collect(_ layout: CacheLayout, includeTemps: Bool = false) throws(MediaCacheError) -> CacheSnapshot {
+        EventLoopGuard.assertNotOnEventLoop()
         var snapshot = CacheSnapshot()
         for (name, _) in try Posix.listDirectory(layout.rootFD.fd, path: layout.root) {
             if name.hasPrefix(".") {

@@ -14,6 +14,7 @@ extension CacheStore {
     /// Never creates a file: the mtime is set through a descriptor opened
     /// without following symlinks.
     private func touch(_ key: CacheKey, onlyIfFresh: Bool) -> Int64? {
+        EventLoopGuard.assertNotOnEventLoop()
         let fd = openat(layout.rootFD.fd, key.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { Posix.closeQuietly(fd) }

@@ -88,6 +88,7 @@ extension CacheLayout {
     /// - Important: Disk I/O; blocks while another process holds the lock.
     @discardableResult
     func updateState<T>(_ change: (inout CacheState) throws(MediaCacheError) -> T) throws(MediaCacheError) -> T {
+        EventLoopGuard.assertNotOnEventLoop()
         if isReadOnly {
             var scratch = loadState()
             return try change(&scratch)  // nowhere to keep it

@@ -25,6 +25,7 @@ final class AtomicWriter {
 
     /// Creates the temp file. `tag` names it (the key's hash prefix) for people reading the directory.
     init(directory: Int32, path: String, target: String, tag: Substring, mode: mode_t = 0o644) throws(MediaCacheError) {
+        EventLoopGuard.assertNotOnEventLoop()
         directoryFD = directory
         directoryPath = path
         targetName = target
@@ -43,6 +44,7 @@ final class AtomicWriter {
     /// Appends bytes, hashing them on the way.
     func write(_ bytes: UnsafeRawBufferPointer) throws(MediaCacheError) {
         guard bytes.count > 0 else { return }
+        EventLoopGuard.assertNotOnEventLoop()
         if let code = Posix.writeAll(fd, bytes) {
             discard()
             throw .io(operation: "cannot write to", path: "\(directoryPath)/\(tempName)", errno: code)
@@ -94,6 +96,7 @@ final class AtomicWriter {
     /// power cut cannot leave a renamed but empty file.
     func commit(durable: Bool = false, modificationTime: timespec? = nil) throws(MediaCacheError) {
         precondition(!finished, "AtomicWriter committed twice")
+        EventLoopGuard.assertNotOnEventLoop()
         if durable && fsync(fd) != 0 {
             let code = errno
             discard()

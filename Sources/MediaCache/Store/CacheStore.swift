@@ -72,6 +72,7 @@ public final class CacheStore: Sendable {
     }
 
     private func openUncounted(_ key: CacheKey) throws(MediaCacheError) -> OpenEntry? {
+        EventLoopGuard.assertNotOnEventLoop()
         let fd = openat(layout.rootFD.fd, key.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             switch errno {

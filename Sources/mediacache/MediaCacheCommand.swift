@@ -34,6 +34,7 @@ struct MediaCacheCommand: AsyncParsableCommand {
     )
 
     static func main() async {
+        if GetFastPath.run(CommandLine.arguments) { return }  // a plain `get` skips the parser: see GetFastPath
         Interruption.install()
         await main(nil)
     }

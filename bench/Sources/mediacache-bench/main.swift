@@ -79,7 +79,7 @@ func putNext() {
         for (index, byte) in raw.enumerated() where index < bytes.count { bytes[index] = byte }
     }
     do {
-        try store.store(bytes, for: "https://bench.invalid/put/\(serial).bin", contentType: "application/octet-stream")
+        _ = try store.store(bytes, for: "https://bench.invalid/put/\(serial).bin", contentType: "application/octet-stream")
     } catch {
         fail("put \(serial): \(error)")
     }

@@ -36,16 +36,8 @@ final class FetchReporter: Sendable {
     /// Reports a line of the list that is not a URL; it counts as failed.
     func reject(_ bad: (source: String, url: String, error: MediaCacheError)) {
         tally.withLock { $0.counts[.failed, default: 0] += 1 }
-        warn("\(bad.source): \(bad.error)")
-        if json {
-            StandardOutput.line(
-                JSON.object(fields: [
-                    ("status", .string("failed")), ("url", .string(bad.url)), ("error", .string(bad.error.description)),
-                    ("source", .string(bad.source)),
-                ]).rendered())
-        } else {
-            StandardOutput.line("failed\t0\t-\t\(bad.url)")
-        }
+        if !json { warn("\(bad.source): \(bad.error)") }
+        StandardOutput.line(line(for: .failure(bad.url, bad.error), source: bad.source))
     }
 
     func start() {
@@ -72,20 +64,23 @@ final class FetchReporter: Sendable {
             $0.stored += outcome.size
         }
         if let error = outcome.error, !json { warn(error.description) }
-        var line: String
-        if json {
-            line = JSON.object(fields: [
-                ("status", .string(outcome.status.rawValue)), ("url", .string(outcome.url)),
-                ("key", .optional(outcome.key?.name)), ("path", .optional(outcome.path)), ("size", .int(outcome.size)),
-                ("bytes_transferred", .int(outcome.transferred)),
-                ("http_status", outcome.httpStatus.map { .int($0) } ?? .null), ("attempts", .int(outcome.attempts)),
-                ("error", .optional(outcome.error?.description)),
-            ]).rendered()
-        } else {
-            line = "\(outcome.status.rawValue)\t\(outcome.size)\t\(outcome.path ?? "-")\t\(outcome.url)"
-        }
         if drawsBar && isatty(1) == 1 { StandardError.write("\r\u{1B}[K") }  // result lines share the terminal
-        StandardOutput.line(line)
+        StandardOutput.line(line(for: outcome))
+    }
+
+    /// One stdout line: tab-separated, or a JSON object with the same keys for every URL
+    /// (plus `source`, the list file and line, for a line rejected before download).
+    private func line(for outcome: FetchOutcome, source: String? = nil) -> String {
+        guard json else { return "\(outcome.status.rawValue)\t\(outcome.size)\t\(outcome.path ?? "-")\t\(outcome.url)" }
+        var fields: [(String, JSON)] = [
+            ("status", .string(outcome.status.rawValue)), ("url", .string(outcome.url)),
+            ("key", .optional(outcome.key?.name)), ("path", .optional(outcome.path)), ("size", .int(outcome.size)),
+            ("bytes_transferred", .int(outcome.transferred)),
+            ("http_status", outcome.httpStatus.map { .int($0) } ?? .null), ("attempts", .int(outcome.attempts)),
+            ("error", .optional(outcome.error?.description)),
+        ]
+        if let source { fields.append(("source", .string(source))) }
+        return JSON.object(fields).rendered()
     }
 
     private func draw() {

@@ -245,15 +245,17 @@ struct FetchTests {
 
     @Test func jsonLinesHaveTheDocumentedFields() async throws {
         try await withOrigin { (server, dir) async throws in
-            let result = try mc(dir, "fetch", "--json", server.url("/file/j?size=10"), server.url("/status/500"), "--retries", "0")
+            let result = try mc(
+                dir, "fetch", "--json", server.url("/file/j?size=10"), server.url("/status/500"), "ftp://h/x.png", "--retries", "0")
             let objects = try result.lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-            #expect(objects.count == 2)
+            #expect(objects.count == 3)
+            #expect(objects.filter { $0["source"] as? String == "argument" }.count == 1)
             for object in objects {
                 for key in ["status", "url", "key", "path", "size", "bytes_transferred", "http_status", "attempts", "error"] {
                     #expect(object.keys.contains(key), "missing \(key)")
                 }
             }
-            let failed = try #require(objects.first { $0["status"] as? String == "failed" })
+            let failed = try #require(objects.first { $0["status"] as? String == "failed" && $0["source"] == nil })
             #expect(failed["http_status"] as? Int == 500 && (failed["error"] as? String)?.contains("HTTP 500") == true)
         }
     }

@@ -63,7 +63,8 @@ public struct FetchOutcome: Sendable {
     public var attempts = 0
     public var error: MediaCacheError?
 
-    static func failure(_ url: String, _ error: MediaCacheError, key: CacheKey? = nil, attempts: Int = 0) -> FetchOutcome {
+    /// A URL that failed, such as a list line rejected before any download.
+    public static func failure(_ url: String, _ error: MediaCacheError, key: CacheKey? = nil, attempts: Int = 0) -> FetchOutcome {
         FetchOutcome(url: url, status: .failed, key: key, attempts: attempts, error: error)
     }
 }

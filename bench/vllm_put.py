@@ -11,7 +11,8 @@ recently used ones. It is not vLLM's code.
 
 Prints, per size, the same tab-separated line as mediacache-bench:
 entries, median/min/max microseconds per put (over batch means), fill seconds.
-The cache is filled to each size by writing files directly (untimed setup).
+One cache per size, in DIR/N, is filled by writing files directly (untimed
+setup); the timed batches then go round-robin over the sizes.
 """
 import argparse
 import hashlib
@@ -85,32 +86,34 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--entry-bytes", type=int, default=4096)
     args = parser.parse_args()
-    cache = ScanPerPutCache(args.directory)
     payload = bytearray(args.entry_bytes)
-    serial = 0
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    caches = {size: ScanPerPutCache(os.path.join(args.directory, str(size))) for size in sizes}
+    serials = {size: 0 for size in sizes}
+    fills = {}
 
-    def next_url() -> str:
-        nonlocal serial
-        serial += 1
-        payload[:8] = serial.to_bytes(8, "little")
-        return f"https://bench.invalid/put/{serial}.bin"
+    def next_url(size: int) -> str:
+        serials[size] += 1
+        payload[:8] = serials[size].to_bytes(8, "little")
+        return f"https://bench.invalid/put/{serials[size]}.bin"
 
-    for size in sorted(int(s) for s in args.sizes.split(",")):
+    for size in sizes:  # untimed fill: plain files, as vLLM would have left them
         start = time.monotonic()
-        while serial < size:  # untimed fill: plain files, as vLLM would have left them
-            url = next_url()
-            with open(os.path.join(args.directory, entry_name(url)), "wb") as handle:
+        while serials[size] < size:
+            url = next_url(size)
+            with open(os.path.join(caches[size].directory, entry_name(url)), "wb") as handle:
                 handle.write(payload)
-        fill = time.monotonic() - start
-        per_put = []
-        for _ in range(args.batches):
+        fills[size] = time.monotonic() - start
+    per_put = {size: [] for size in sizes}
+    for _ in range(args.batches):  # round-robin over the sizes, like mediacache-bench
+        for size in sizes:
             start = time.monotonic()
             for _ in range(args.puts):
-                cache.put(next_url(), bytes(payload))
-            per_put.append((time.monotonic() - start) / args.puts * 1e6)
-        per_put.sort()
-        print(f"{size}\t{per_put[len(per_put) // 2]}\t{per_put[0]}\t{per_put[-1]}\t{fill}", flush=True)
-
+                caches[size].put(next_url(size), bytes(payload))
+            per_put[size].append((time.monotonic() - start) / args.puts * 1e6)
+    for size in sizes:
+        times = sorted(per_put[size])
+        print(f"{size}\t{times[len(times) // 2]}\t{times[0]}\t{times[-1]}\t{fills[size]}", flush=True)
 
 if __name__ == "__main__":
     main()

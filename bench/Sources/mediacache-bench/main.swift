@@ -2,15 +2,16 @@
 //
 //     mediacache-bench put DIR [--sizes 1000,4000,16000,100000] [--puts 200] [--batches 5] [--entry-bytes 4096]
 //
-// For each size N (ascending), the cache in DIR is filled with puts until it
-// holds N entries, then `--batches` batches of `--puts` puts of new URLs are
-// timed. One line per size goes to stdout, tab-separated:
+// One cache per size N, in DIR/N, is filled with puts to N entries. Then the
+// timed batches of `--puts` puts of new URLs go round-robin over the caches,
+// `--batches` rounds, so whatever else the machine is doing weighs on every
+// size alike. One line per size goes to stdout, tab-separated:
 //
 //     entries  median_us_per_put  min_us_per_put  max_us_per_put  fill_seconds
 //
 // where the per-put figures are over the batches (each batch's mean). The
-// timed entries stay in the cache, so the cache grows a little past N;
-// `bench/run` reads these lines. Timing lives here, never in a test.
+// timed entries stay in the cache, so each grows a little past N; `bench/run`
+// reads these lines. Timing lives here, never in a test.
 
 import MediaCache
 
@@ -60,43 +61,55 @@ struct Options {
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
-let store: CacheStore
-do {
-    // The limit is far above what the run stores, as with vLLM's 5 GiB default
-    // and 100k x 4 KiB: the cost measured is bookkeeping, not eviction.
-    store = try CacheStore(CacheConfiguration(directory: options.directory, maxBytes: 64 << 30))
-} catch {
-    fail("\(error)")
+
+/// One cache being timed, and the serial number of its next URL.
+final class Subject {
+    let size: Int
+    let store: CacheStore
+    var serial = 0
+    var perPut: [Double] = []
+    var fillSeconds = 0.0
+
+    init(size: Int) {
+        self.size = size
+        do {
+            // The limit is far above what the run stores, as with vLLM's 5 GiB default
+            // and 100k x 4 KiB: the cost measured is bookkeeping, not eviction.
+            store = try CacheStore(CacheConfiguration(directory: "\(options.directory)/\(size)", maxBytes: 64 << 30))
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    /// Stores one new entry; the bytes differ per entry (its serial number up front).
+    func putNext(_ bytes: inout [UInt8]) {
+        serial += 1
+        withUnsafeBytes(of: serial.littleEndian) { raw in
+            for (index, byte) in raw.enumerated() where index < bytes.count { bytes[index] = byte }
+        }
+        do {
+            _ = try store.store(bytes, for: "https://bench.invalid/put/\(serial).bin", contentType: "application/octet-stream")
+        } catch {
+            fail("put \(serial) into \(size): \(error)")
+        }
+    }
 }
 
 var bytes = [UInt8](repeating: 0, count: options.entryBytes)
-var serial = 0
-
-/// Stores one new entry; the bytes differ per entry (its serial number up front).
-func putNext() {
-    serial += 1
-    withUnsafeBytes(of: serial.littleEndian) { raw in
-        for (index, byte) in raw.enumerated() where index < bytes.count { bytes[index] = byte }
-    }
-    do {
-        _ = try store.store(bytes, for: "https://bench.invalid/put/\(serial).bin", contentType: "application/octet-stream")
-    } catch {
-        fail("put \(serial): \(error)")
+let subjects = options.sizes.map { Subject(size: $0) }
+for subject in subjects {
+    let start = monotonic()
+    while subject.serial < subject.size { subject.putNext(&bytes) }
+    subject.fillSeconds = monotonic() - start
+}
+for _ in 0..<options.batches {
+    for subject in subjects {
+        let start = monotonic()
+        for _ in 0..<options.puts { subject.putNext(&bytes) }
+        subject.perPut.append((monotonic() - start) / Double(options.puts) * 1e6)
     }
 }
-
-for size in options.sizes {
-    let fillStart = monotonic()
-    while serial < size { putNext() }
-    let fillSeconds = monotonic() - fillStart
-    var perPut: [Double] = []
-    for _ in 0..<options.batches {
-        let start = monotonic()
-        for _ in 0..<options.puts { putNext() }
-        perPut.append((monotonic() - start) / Double(options.puts) * 1e6)
-    }
-    perPut.sort()
-    let median = perPut[perPut.count / 2]
-    print("\(size)\t\(median)\t\(perPut.first ?? 0)\t\(perPut.last ?? 0)\t\(fillSeconds)")
-    fflush(nil)  // flush every stream; naming `stdout` is not concurrency-safe in Swift 6
+for subject in subjects {
+    let perPut = subject.perPut.sorted()
+    print("\(subject.size)\t\(perPut[perPut.count / 2])\t\(perPut.first ?? 0)\t\(perPut.last ?? 0)\t\(subject.fillSeconds)")
 }

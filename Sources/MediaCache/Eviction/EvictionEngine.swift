@@ -103,7 +103,7 @@ enum EvictionEngine {
     /// `busy` when a writer holds it; no lock at all for a read-only cache.
     private static func lockForRemoval(_ name: String, in layout: CacheLayout) throws(MediaCacheError) -> (FileLock?, busy: Bool) {
         guard !layout.isReadOnly else { return (nil, false) }
-        let lock = try FileLock(directory: layout.locksFD.fd, name: String(name.prefix(20)), path: layout.locksPath)
+        let lock = try layout.keyLock(named: name)
         return try lock.tryLockExclusive() ? (lock, false) : (nil, true)
     }
 

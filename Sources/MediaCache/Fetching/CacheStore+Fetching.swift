@@ -1,11 +1,53 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
+/// What a fetch of one URL should do next.
+enum FetchStep {
+    /// The entry is fresh (and now marked used): a hit of this size.
+    case fresh(Int64)
+    /// This process holds the URL's lock; revalidate with these validators if any, else download.
+    case locked(Handoff<FileLock>, validators: EntryMetadata?)
+    /// Another writer holds the URL's lock: wait and ask again.
+    case busy
+}
+
 /// Store calls the fetcher makes between transfers (all blocking; run on the thread pool).
 extension CacheStore {
+    /// One hand-off's worth of work before a download: a fresh entry is a
+    /// hit; otherwise take the URL's lock if it is free and, holding it,
+    /// look again (another process may have just stored it).
+    /// - Important: Disk I/O.
+    func prepareFetch(_ key: CacheKey, force: Bool) throws(MediaCacheError) -> FetchStep {
+        if !force, let size = touchIfFresh(key) { return .fresh(size) }
+        let lock = try layout.keyLock(key)
+        guard try lock.tryLockExclusive() else {
+            lock.unlock()
+            return .busy
+        }
+        if !force, let size = touchIfFresh(key) {
+            lock.unlock()
+            return .fresh(size)
+        }
+        return .locked(Handoff(lock), validators: force ? nil : validators(key))
+    }
+
+    /// Writes the last bytes of a body (creating the temp file if nothing was
+    /// written yet) and publishes the entry: the fetcher's final hand-off.
+    /// - Important: Disk I/O; the caller holds the key's lock.
+    func finishFetchedEntry(
+        _ written: Handoff<AtomicWriter>?, tail: ByteBuffer, key: CacheKey, metadata: EntryMetadata
+    ) throws(MediaCacheError) -> StoreResult {
+        let writer: AtomicWriter
+        if let written { writer = written.value } else { writer = try beginEntry(key) }
+        try writer.write(tail)
+        return try commitEntry(writer, key: key, metadata: metadata, lockHeld: true, enforceLimit: false)
+    }
+
     /// If `key` holds a fresh entry, marks it used and returns its size; otherwise nil.
     func touchIfFresh(_ key: CacheKey) -> Int64? { touch(key, onlyIfFresh: true) }
 

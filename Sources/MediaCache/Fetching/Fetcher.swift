@@ -98,15 +98,24 @@ public final class Fetcher: Sendable {
             return .failure(url, .hostNotAllowed(url: url, host: URLCheck.host(of: url) ?? url), key: key)
         }
         do {
-            if !settings.force, let size = try await offload({ [store] in store.touchIfFresh(key) }) {
-                return cached(url, key, size)
+            // Poll for the URL's lock without blocking a thread, backing off to 250 ms.
+            // After a wait, even --force takes the entry the other process just stored.
+            var waited = false
+            var pause: UInt64 = 10_000_000
+            while true {
+                let force = settings.force && !waited
+                switch try await offload({ [store] in try store.prepareFetch(key, force: force) }) {
+                case .fresh(let size):
+                    return cached(url, key, size)
+                case .locked(let lock, let validators):
+                    defer { lock.value.unlock() }
+                    return await download(url, key: key, conditional: validators)
+                case .busy:
+                    waited = true
+                    try await Task.sleep(nanoseconds: pause)
+                    pause = min(pause * 2, 250_000_000)
+                }
             }
-            let (lock, waited) = try await acquire(key)
-            defer { lock.value.unlock() }
-            if !settings.force || waited, let size = try await offload({ [store] in store.touchIfFresh(key) }) {
-                return cached(url, key, size)
-            }
-            return await download(url, key: key)
         } catch {
             return .failure(url, Self.mediaError(error, url: url), key: key)
         }
@@ -116,22 +125,9 @@ public final class Fetcher: Sendable {
         FetchOutcome(url: url, status: .cached, size: size, path: store.path(for: key), key: key)
     }
 
-    /// Takes the URL's cross-process lock without blocking a thread: polls, backing off to 250 ms.
-    private func acquire(_ key: CacheKey) async throws -> (Handoff<FileLock>, waited: Bool) {
-        let lock = try await offload { [store] in Handoff(try store.layout.keyLock(key)) }
-        var waited = false
-        var pause: UInt64 = 10_000_000
-        while !(try await offload { try lock.value.tryLockExclusive() }) {
-            waited = true
-            try await Task.sleep(nanoseconds: pause)
-            pause = min(pause * 2, 250_000_000)
-        }
-        return (lock, waited)
-    }
-
-    /// Downloads (or revalidates) with retries; the key lock is held by the caller.
-    private func download(_ url: String, key: CacheKey) async -> FetchOutcome {
-        var conditional = settings.force ? nil : try? await offload { [store] in store.validators(key) }
+    /// Downloads (or, with `conditional`, revalidates) with retries; the key lock is held by the caller.
+    private func download(_ url: String, key: CacheKey, conditional: EntryMetadata?) async -> FetchOutcome {
+        var conditional = conditional
         let policy = RetryPolicy(retries: settings.retries, backoff: settings.backoff, maxWait: settings.maxRetryWait)
         var attempt = 0
         var lastStatus: Int?
@@ -151,12 +147,13 @@ public final class Fetcher: Sendable {
                     return FetchOutcome(
                         url: url, status: .revalidated, size: size, path: store.path(for: key), key: key, httpStatus: 304,
                         attempts: attempt)
-                case .body(let writer, let validators, let transferred, let status):
+                case .body(let body, let validators, let status):
                     let metadata = EntryMetadata(
                         url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: validators.contentType,
                         etag: validators.etag, lastModified: validators.lastModified)
+                    let transferred = body.transferred
                     let result = try await offload { [store] in
-                        try store.commitEntry(writer.value, key: key, metadata: metadata, lockHeld: true, enforceLimit: false)
+                        try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
                     }
                     return FetchOutcome(
                         url: url, status: .fetched, size: result.size, transferred: transferred, path: result.path, key: key,

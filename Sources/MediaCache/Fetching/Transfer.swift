@@ -8,10 +8,18 @@ import FoundationEssentials
 import Foundation
 #endif
 
+/// A complete 2xx body: the part already in a temp file (none for a small
+/// body) and the last bytes, written together with the commit.
+struct ReceivedBody: Sendable {
+    var written: Handoff<AtomicWriter>?
+    var tail: ByteBuffer
+    var transferred: Int64
+}
+
 /// How one attempt at a URL ended, when it did not fail.
 enum AttemptResult {
-    /// A 2xx body, complete in a temp file not yet published.
-    case body(Handoff<AtomicWriter>, Validators, transferred: Int64, status: Int)
+    /// A 2xx body, received whole, not yet published.
+    case body(ReceivedBody, Validators, status: Int)
     /// 304 to a conditional request.
     case notModified(Validators)
 }
@@ -86,8 +94,8 @@ extension Fetcher {
                 await Self.discard(response.body)
                 throw AttemptFailure(error: .bodyTooLarge(url: url, limit: limit), retryable: false, status: status)
             }
-            let (writer, transferred) = try await stream(response.body, url: url, key: key, status: status)
-            return .body(writer, Validators(response.headers), transferred: transferred, status: status)
+            let body = try await stream(response.body, url: url, key: key, status: status)
+            return .body(body, Validators(response.headers), status: status)
         }
     }
 
@@ -108,14 +116,11 @@ extension Fetcher {
         }
     }
 
-    /// Streams a body into a new temp file, writing and hashing on the thread pool in 1 MiB batches.
-    private func stream(_ body: HTTPClientResponse.Body, url: String, key: CacheKey, status: Int) async throws(AttemptFailure) -> (Handoff<AtomicWriter>, Int64) {
-        let writer: Handoff<AtomicWriter>
-        do {
-            writer = try await offload { [store] in Handoff(try store.beginEntry(key)) }
-        } catch {
-            throw AttemptFailure(error: Self.mediaError(error, url: url), retryable: false, status: status)
-        }
+    /// Receives a body, writing and hashing it on the thread pool in 1 MiB
+    /// batches; the temp file is created with the first batch, so a small
+    /// body costs no hand-off until the final one.
+    private func stream(_ body: HTTPClientResponse.Body, url: String, key: CacheKey, status: Int) async throws(AttemptFailure) -> ReceivedBody {
+        var written: Handoff<AtomicWriter>?
         var total: Int64 = 0
         var pending = ByteBuffer()
         do {
@@ -123,38 +128,39 @@ extension Fetcher {
                 total += Int64(chunk.readableBytes)
                 progress.withLockedValue { $0 += Int64(chunk.readableBytes) }
                 if let limit = settings.maxBytes, total > limit {
-                    writer.value.discard()
                     throw AttemptFailure(error: .bodyTooLarge(url: url, limit: limit), retryable: false, status: status)
                 }
                 if pending.readableBytes == 0 && chunk.readableBytes >= Self.writeBatch {
-                    try await write(chunk, to: writer)
+                    written = try await write(chunk, to: written, key: key)
                     continue
                 }
                 pending.writeImmutableBuffer(chunk)
                 if pending.readableBytes >= Self.writeBatch {
-                    try await write(pending, to: writer)
+                    written = try await write(pending, to: written, key: key)
                     pending.clear()
                 }
             }
-            if pending.readableBytes > 0 { try await write(pending, to: writer) }
         } catch let failure as AttemptFailure {
-            writer.value.discard()
+            written?.value.discard()
             throw failure
         } catch let error as MediaCacheError {
-            writer.value.discard()
+            written?.value.discard()
             throw AttemptFailure(error: error, retryable: false, status: status)
         } catch {
-            writer.value.discard()
+            written?.value.discard()
             throw AttemptFailure(
                 error: .transfer(url: url, reason: "transfer cut off after \(total) bytes: \(Self.describe(error))"),
                 retryable: true, status: status)
         }
-        return (writer, total)
+        return ReceivedBody(written: written, tail: pending, transferred: total)
     }
 
-    private func write(_ buffer: ByteBuffer, to writer: Handoff<AtomicWriter>) async throws {
-        try await offload {
-            try buffer.withUnsafeReadableBytes { (bytes) throws(MediaCacheError) in try writer.value.write(bytes) }
+    /// Writes a batch on the thread pool, creating the temp file on the first one.
+    private func write(_ buffer: ByteBuffer, to written: Handoff<AtomicWriter>?, key: CacheKey) async throws -> Handoff<AtomicWriter> {
+        try await offload { [store] in
+            let writer = try written ?? Handoff(store.beginEntry(key))
+            try writer.value.write(buffer)
+            return writer
         }
     }
 

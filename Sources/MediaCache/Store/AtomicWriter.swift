@@ -1,3 +1,5 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -51,6 +53,14 @@ final class AtomicWriter {
         }
         hasher.update(bytes)
         bytesWritten += Int64(bytes.count)
+    }
+
+    func write(_ buffer: ByteBuffer) throws(MediaCacheError) {
+        let failure: MediaCacheError? = buffer.withUnsafeReadableBytes { raw in
+            do throws(MediaCacheError) { try write(raw) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
     }
 
     func write(_ bytes: [UInt8]) throws(MediaCacheError) {

@@ -83,6 +83,17 @@ extension CacheLayout {
     /// The lock that serialises writers of one key: one download, one put at a time.
     /// - Important: Disk I/O.
     func keyLock(_ key: CacheKey) throws(MediaCacheError) -> FileLock {
-        try FileLock(directory: locksFD.fd, name: String(key.hashPrefix), path: locksPath)  // == name.prefix(20)
+        try keyLock(named: key.name)
+    }
+
+    /// The lock for the entry named `name` (vLLM names start with their hash).
+    ///
+    /// Locks are striped over 256 files by the name's first two characters:
+    /// one URL always maps to one lock, and a file per URL would cost an
+    /// extra file creation for every new entry, the most expensive step of
+    /// a prewarm on most file systems. Two URLs that share a stripe only
+    /// take turns publishing or downloading.
+    func keyLock(named name: String) throws(MediaCacheError) -> FileLock {
+        try FileLock(directory: locksFD.fd, name: String(name.prefix(2)), path: locksPath)
     }
 }

@@ -56,12 +56,8 @@ extension CacheStore {
     /// Never creates a file: the mtime is set through a descriptor opened
     /// without following symlinks.
     private func touch(_ key: CacheKey, onlyIfFresh: Bool) -> Int64? {
-        EventLoopGuard.assertNotOnEventLoop()
-        let fd = openat(layout.rootFD.fd, key.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
+        guard let (fd, info) = try? openDataFile(key) else { return nil }
         defer { Posix.closeQuietly(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, Posix.isRegular(info) else { return nil }
         if onlyIfFresh && Posix.now() - Posix.seconds(info.st_mtim) > configuration.ttl { return nil }
         futimens(fd, nil)
         return Int64(info.st_size)

@@ -75,7 +75,7 @@ final class AtomicWriter {
     }
 
     /// Copies everything readable from `source` (a file or pipe), streaming in 1 MiB pieces.
-    func copy(from source: Int32, sourcePath: String, limit: Int64? = nil) throws(MediaCacheError) {
+    func copy(from source: Int32, sourcePath: String) throws(MediaCacheError) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
@@ -88,10 +88,6 @@ final class AtomicWriter {
             }
             if count == 0 { return }
             try write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            if let limit, bytesWritten > limit {
-                discard()
-                throw .bodyTooLarge(url: sourcePath, limit: limit)
-            }
         }
     }
 

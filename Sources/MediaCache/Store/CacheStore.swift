@@ -71,7 +71,12 @@ public final class CacheStore: Sendable {
         return entry
     }
 
-    private func openUncounted(_ key: CacheKey) throws(MediaCacheError) -> OpenEntry? {
+    /// Opens the data file of `key` read-only, never following a symlink;
+    /// nil when there is none or the name holds anything but a regular file.
+    ///
+    /// `O_NONBLOCK` keeps a FIFO planted under the name from hanging the open.
+    /// - Important: Disk I/O. The caller closes the descriptor.
+    func openDataFile(_ key: CacheKey) throws(MediaCacheError) -> (fd: Int32, info: stat)? {
         EventLoopGuard.assertNotOnEventLoop()
         let fd = openat(layout.rootFD.fd, key.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
@@ -85,6 +90,11 @@ public final class CacheStore: Sendable {
             Posix.closeQuietly(fd)
             return nil
         }
+        return (fd, info)
+    }
+
+    private func openUncounted(_ key: CacheKey) throws(MediaCacheError) -> OpenEntry? {
+        guard let (fd, info) = try openDataFile(key) else { return nil }
         let lastUsed = Posix.seconds(info.st_mtim)
         if Posix.now() - lastUsed > configuration.ttl {
             Posix.closeQuietly(fd)

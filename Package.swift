@@ -20,10 +20,13 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Unnamed temp files and extended attributes (Linux headers only, no library).
+        .systemLibrary(name: "CFileSystem"),
         .target(
             name: "MediaCache",
             dependencies: [
                 "CCrypto",
+                "CFileSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -49,6 +52,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "MediaCache",
+                "CFileSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -68,10 +68,45 @@ struct StoreTests {
     @Test func anExpiredEntryIsAMissAndIsRemoved() async throws {
         try await withStore(ttl: 600) { store, dir in
             let result = try store.store(Array("old".utf8), for: "https://h/old.png")
+            EntryRecord.moveToSidecar(cache: dir, key: result.key.name)  // a sidecar goes with its entry
             Files.backdate(result.path, secondsAgo: 601)
             #expect(try store.open(result.key) == nil)
             #expect(Files.entries(dir).isEmpty)
             #expect(!FileManager.default.fileExists(atPath: dir + "/.mediacache/meta/" + result.key.name))
+        }
+    }
+
+    @Test func metadataIsAttachedToTheDataFileAndOldSidecarsStillRead() async throws {
+        try await withStore { store, dir in
+            // Given an entry stored on a file system with extended attributes
+            let first = try store.store(Array("one".utf8), for: "https://h/m.png", contentType: "image/png")
+            // Then its record rides on the data file, and there is no sidecar
+            let record = String(decoding: try #require(EntryRecord.attached(to: first.path)), as: UTF8.self)
+            #expect(record.hasPrefix("mediacache-meta 1\n") && record.contains("\nurl https://h/m.png\n"))
+            #expect(Files.names(dir + "/.mediacache/meta").isEmpty)
+            let metadata = try #require(store.metadata(for: first.key))
+            #expect(metadata.url == "https://h/m.png" && metadata.sha256 == first.sha256 && metadata.contentType == "image/png")
+            // Given the record moved to a sidecar (a cache written where attributes were missing)
+            EntryRecord.moveToSidecar(cache: dir, key: first.key.name)
+            #expect(store.metadata(for: first.key)?.sha256 == first.sha256)
+            // When new bytes replace the entry
+            let second = try store.store(Array("two".utf8), for: "https://h/m.png")
+            // Then the new record is attached and the old sidecar is gone, not left to shadow it
+            #expect(second.sha256 != first.sha256 && store.metadata(for: second.key)?.sha256 == second.sha256)
+            #expect(EntryRecord.attached(to: second.path) != nil)
+            #expect(Files.names(dir + "/.mediacache/meta").isEmpty)
+        }
+    }
+
+    @Test func metadataTooLargeForAnAttributeGoesToASidecar() async throws {
+        try await withStore { store, dir in
+            // Given a URL near the 64 KiB limit: more than ext4 keeps in one attribute
+            let url = "https://h/" + String(repeating: "a", count: 60_000) + ".png"
+            let result = try store.store(Array("long".utf8), for: url)
+            // Then its metadata is in a sidecar file, and reads back whole
+            #expect(EntryRecord.attached(to: result.path) == nil)
+            #expect(Files.names(dir + "/.mediacache/meta") == [result.key.name])
+            #expect(store.metadata(for: result.key)?.url == url)
         }
     }
 

@@ -215,21 +215,23 @@ struct FetchTests {
         }
     }
 
-    @Test func ctrlCMidDownloadRemovesTheTempFileAndExits130() async throws {
+    @Test("Ctrl-C mid-download leaves no temp file and exits 130", arguments: TempKind.allCases)
+    func ctrlCMidDownloadRemovesTheTempFileAndExits130(_ kind: TempKind) async throws {
         try await withOrigin { (server, dir) async throws in
             let url = server.url("/slow/interrupted?size=4000000&chunks=40&delay=100")
-            let process = try CLI.launch(["fetch", "--cache-dir", dir, url])
+            let process = try CLI.launch(["fetch", "--cache-dir", dir, url], environment: kind.environment)
             // Wait until the body has started arriving (its temp file exists), then interrupt.
+            let pid = process.process.processIdentifier
             var waited = 0
-            while Files.names(dir).filter({ $0.hasPrefix(".tmp-") }).isEmpty && waited < 500 {
+            while Reliability.tempFile(of: pid, in: dir, kind: kind, atLeast: 1, besides: []) == nil && waited < 500 {
                 usleep(10_000)
                 waited += 1
             }
-            #expect(!Files.names(dir).filter { $0.hasPrefix(".tmp-") }.isEmpty)
+            #expect(Reliability.tempFile(of: pid, in: dir, kind: kind, atLeast: 1, besides: []) != nil)
             process.signal(SIGINT)
             let result = try process.wait()
             #expect(result.status == 130)
-            #expect(Files.names(dir).filter { $0.hasPrefix(".tmp-") }.isEmpty)
+            #expect(Reliability.tempFiles(dir).isEmpty)
             #expect(Files.entries(dir).isEmpty)
         }
     }

@@ -10,8 +10,10 @@ struct ReliabilityCorruptionTests {
     @Test("verify reports corrupt, missing, foreign and hostile entries; --json parses; --fix removes only the bad ones")
     func verifyFindsAndFixes() async throws {
         try await withTempDir { dir in
-            // Given: four good entries, then one flipped byte, one deleted data file,
-            // one vLLM-written file without metadata and one planted symlink
+            // Given: four good entries, two of them with their metadata in sidecar files (as on a file
+            // system without extended attributes); then one flipped byte, one deleted data file (a
+            // sidecar entry, so its metadata outlives it), one vLLM-written file without metadata
+            // and one planted symlink
             let cache = dir + "/cache"
             let common = ["--cache-dir", cache]
             let urls = (0..<4).map { "http://verify.invalid/\($0).png" }
@@ -19,10 +21,11 @@ struct ReliabilityCorruptionTests {
                 #expect(try CLI.run(["put", "-q", url] + common, stdin: Data(TestServer.body(url, size: 5000))).status == 0)
             }
             let keys = try urls.map { try CacheKey(url: $0).name }
+            EntryRecord.moveToSidecar(cache: cache, key: keys[1])
+            EntryRecord.moveToSidecar(cache: cache, key: keys[3])
             let corrupt = cache + "/" + keys[0]
-            var bytes = try #require(Files.read(corrupt))
-            bytes[2500] ^= 0x01
-            Files.write(corrupt, bytes)
+            let flipped = try #require(Files.read(corrupt))[2500] ^ 0x01
+            Files.patch(corrupt, at: 2500, [flipped])  // bit rot in place: the attached record stays
             try FileManager.default.removeItem(atPath: cache + "/" + keys[1])
             let foreign = try CacheKey(url: "http://vllm.invalid/written-by-vllm.jpg").name
             Files.write(cache + "/" + foreign, Array("vllm bytes".utf8))
@@ -50,7 +53,7 @@ struct ReliabilityCorruptionTests {
             #expect(fix.status == 0, "\(fix.out) \(fix.stderr)")
             #expect(Set(Files.entries(cache)) == Set([keys[2], keys[3], foreign]))
             #expect(Files.read(outside) == Array("not the cache's".utf8))
-            #expect(!Files.names(cache + "/.mediacache/meta").contains(keys[1]))
+            #expect(Files.names(cache + "/.mediacache/meta") == [keys[3]])
             for url in urls[2...] {
                 let get = try CLI.run(["get", url] + common)
                 #expect([UInt8](get.stdout) == TestServer.body(url, size: 5000))
@@ -63,28 +66,36 @@ struct ReliabilityCorruptionTests {
         }
     }
 
-    /// Ways a metadata or state file can be damaged on disk.
+    /// Ways a metadata record (attribute or sidecar file) or the state file can be damaged on disk.
     enum Damage: String, CaseIterable, Sendable {
         case truncated, garbage, empty, hugeNumbers, notANumber, directory, symlink
 
-        func apply(to path: String, outside: String) throws {
-            let original = Files.read(path) ?? []
-            try? FileManager.default.removeItem(atPath: path)
+        /// The damaged bytes, or nil for damage that replaces the file itself.
+        func damaged(_ original: [UInt8]) -> [UInt8]? {
             switch self {
-            case .truncated: Files.write(path, Array(original.prefix(original.count / 2)))
-            case .garbage: Files.write(path, [0, 0xFF, 0xFE, 0x0A, 0x80] + Array("\n\n url \0 size".utf8) + [0xC3])
-            case .empty: Files.write(path, [])
+            case .truncated: return Array(original.prefix(original.count / 2))
+            case .garbage: return [0, 0xFF, 0xFE, 0x0A, 0x80] + Array("\n\n url \0 size".utf8) + [0xC3]
+            case .empty: return []
             case .hugeNumbers:
                 let text = String(decoding: original, as: UTF8.self).split(separator: "\n").map { line in
                     let parts = line.split(separator: " ", maxSplits: 1)
                     guard parts.count == 2, Int64(parts[1]) != nil else { return String(line) }
                     return "\(parts[0]) 9223372036854775807"
                 }.joined(separator: "\n")
-                Files.write(path, Array(text.utf8))
+                return Array(text.utf8)
             case .notANumber:
-                Files.write(path, Array(String(decoding: original, as: UTF8.self).replacingOccurrences(of: "since ", with: "since inf\nx ").replacingOccurrences(of: "stored_at ", with: "stored_at nan\nx ").utf8))
+                return Array(String(decoding: original, as: UTF8.self).replacingOccurrences(of: "since ", with: "since inf\nx ").replacingOccurrences(of: "stored_at ", with: "stored_at nan\nx ").utf8)
+            case .directory, .symlink: return nil
+            }
+        }
+
+        func apply(to path: String, outside: String) throws {
+            let original = Files.read(path) ?? []
+            try? FileManager.default.removeItem(atPath: path)
+            switch self {
             case .directory: try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
             case .symlink: try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: outside)
+            default: Files.write(path, damaged(original) ?? [])
             }
         }
     }
@@ -93,7 +104,8 @@ struct ReliabilityCorruptionTests {
     func damagedFilesNeverCrash(_ damage: Damage) async throws {
         let server = try await TestServer.start()
         try await withTempDir { dir in
-            // Given: three entries, every metadata file and the state file damaged the same way
+            // Given: three entries, the first with its metadata in a sidecar file; every record
+            // (sidecar or attribute) and the state file damaged the same way
             let cache = dir + "/cache"
             let common = ["--cache-dir", cache]
             let urls = (0..<3).map { server.url("/file/d\($0)?size=3000") }
@@ -101,8 +113,14 @@ struct ReliabilityCorruptionTests {
             let outside = dir + "/outside"
             Files.write(outside, Array("mediacache-meta 1\nurl http://elsewhere/\nsize 1\n".utf8))
             let outsideBefore = Reliability.snapshot(outside)
+            EntryRecord.moveToSidecar(cache: cache, key: try CacheKey(url: urls[0]).name)
+            #expect(Files.names(cache + "/.mediacache/meta").count == 1)
             for name in Files.names(cache + "/.mediacache/meta") {
                 try damage.apply(to: cache + "/.mediacache/meta/" + name, outside: outside)
+            }
+            for name in Files.entries(cache) {
+                guard let record = EntryRecord.attached(to: cache + "/" + name) else { continue }
+                EntryRecord.attach(damage.damaged(record) ?? [0xFF], to: cache + "/" + name)
             }
             try damage.apply(to: cache + "/.mediacache/state", outside: outside)
             let input = dir + "/input"

@@ -89,6 +89,29 @@ enum Reliability {
         return result
     }
 
+    /// A temp file of at least `bytes` that process `pid` is writing into
+    /// `cache`: a `.tmp-*` name there, or an unnamed file it holds open
+    /// (its /proc link reads "<cache>/#<inode> (deleted)"); nil if none yet.
+    static func tempFile(of pid: Int32, in cache: String, kind: TempKind, atLeast bytes: Int64, besides known: [String]) -> String? {
+        var info = stat()
+        switch kind {
+        case .named:
+            return tempFiles(cache).first { path in
+                !known.contains(path) && lstat(path, &info) == 0 && Int64(info.st_size) >= bytes
+            }
+        case .unnamed:
+            let descriptors = "/proc/\(pid)/fd"
+            for fd in Files.names(descriptors) {
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: descriptors + "/" + fd),
+                    target.hasPrefix(cache + "/"), target.hasSuffix(" (deleted)"), !known.contains(target),
+                    stat(descriptors + "/" + fd, &info) == 0, Int64(info.st_size) >= bytes
+                else { continue }
+                return target
+            }
+            return nil
+        }
+    }
+
     /// Names of temp files (`.tmp-*`) anywhere in a cache directory.
     static func tempFiles(_ cache: String) -> [String] {
         [cache, cache + "/.mediacache", cache + "/.mediacache/meta"].flatMap { dir in
@@ -137,4 +160,14 @@ enum Reliability {
     }
 
     static func int(_ object: [String: Any], _ key: String) -> Int? { (object[key] as? NSNumber)?.intValue }
+}
+
+/// The two kinds of temp file a writer can have: unnamed (`O_TMPFILE`, used
+/// wherever the file system has it, so on the test machine) and named
+/// `.tmp-*` files (other file systems; forced through the test hook).
+enum TempKind: String, CaseIterable, Sendable {
+    case unnamed, named
+
+    /// What a `mediacache` child needs in its environment to write this kind.
+    var environment: [String: String] { self == .named ? ["MEDIACACHE_TEST_NAMED_TEMP_FILES": "1"] : [:] }
 }

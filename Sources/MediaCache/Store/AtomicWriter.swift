@@ -1,3 +1,4 @@
+import CFileSystem
 import NIOCore
 
 #if canImport(Glibc)
@@ -8,18 +9,29 @@ import Darwin
 
 /// The one way anything is written into a cache directory.
 ///
-/// Bytes go to a temp file created exclusively beside the target (its name
-/// starts with "." so vLLM ignores it); `commit` renames it over the target
-/// in one step, so a reader sees the old file, the new file, or none — never
-/// a partial one (invariant 1). Data written is hashed as it streams
-/// (invariant 4). If the writer is dropped without `commit`, or any step
-/// fails, the temp file is deleted.
+/// Bytes go to a temp file in the target's directory; `commit` gives it the
+/// target's name in one step, so a reader sees the old file, the new file,
+/// or none — never a partial one (invariant 1). Data written is hashed as it
+/// streams (invariant 4). If the writer is dropped without `commit`, or any
+/// step fails, the temp file is deleted.
+///
+/// On Linux the temp file is unnamed (`O_TMPFILE`) and `commit` links it in.
+/// Two reasons: the inode is allocated without the directory's lock, so
+/// parallel writers into one flat directory do not queue behind each other
+/// (a named create holds that lock for the whole inode search, which on a
+/// busy ext4 volume is most of the cost of storing a small file); and a
+/// process killed mid-write leaves nothing behind, since an unlinked inode
+/// is freed when its last descriptor closes. Where the file system has no
+/// unnamed files, the temp file is named like `.tmp-<hash>-<pid>-<random>`
+/// (starting with "." so vLLM ignores it) and renamed over the target.
 /// - Important: Disk I/O; call from a thread that may block.
 final class AtomicWriter {
     private let directoryFD: Int32
     private let directoryPath: String
     private let targetName: String
-    private let tempName: String
+    private let tag: Substring
+    /// The temp file's name, or nil while it is unnamed.
+    private var tempName: String?
     private var fd: Int32
     private let hasher = SHA256Hasher()
     private(set) var bytesWritten: Int64 = 0
@@ -31,15 +43,41 @@ final class AtomicWriter {
         directoryFD = directory
         directoryPath = path
         targetName = target
-        tempName = "\(CacheLayout.tempPrefix)\(tag)-\(getpid())-\(Posix.randomToken())"
-        fd = openat(directory, tempName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        self.tag = tag
+        if let fd = Self.openUnnamed(in: directory, mode: mode) {
+            self.fd = fd
+            return
+        }
+        let name = Self.tempName(tag: tag)
+        fd = openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else {
             throw .io(operation: "cannot create temp file in", path: path, errno: errno)
         }
-        TempFileRegistry.add(tempPath)
+        tempName = name
+        TempFileRegistry.add(tempPath(name))
     }
 
-    private var tempPath: String { "\(directoryPath)/\(tempName)" }
+    private static func tempName(tag: Substring) -> String {
+        "\(CacheLayout.tempPrefix)\(tag)-\(getpid())-\(Posix.randomToken())"
+    }
+
+    /// An unnamed file in `directory`, or nil where there cannot be one (or it could not be linked in later).
+    private static func openUnnamed(in directory: Int32, mode: mode_t) -> Int32? {
+        #if os(Linux)
+        guard UnnamedFile.flags != 0, UnnamedFile.linkable else { return nil }
+        let fd = openat(directory, ".", UnnamedFile.flags | O_WRONLY | O_CLOEXEC, mode)
+        // Any failure (no support in this file system, no permission, no
+        // space) falls through to a named temp file, which reports its own error.
+        return fd >= 0 ? fd : nil
+        #else
+        return nil
+        #endif
+    }
+
+    private func tempPath(_ name: String) -> String { "\(directoryPath)/\(name)" }
+
+    /// The temp file's path for messages.
+    private var tempDescription: String { tempName.map(tempPath) ?? "\(directoryPath)/(unnamed temp file)" }
 
     deinit { discard() }
 
@@ -49,7 +87,7 @@ final class AtomicWriter {
         EventLoopGuard.assertNotOnEventLoop()
         if let code = Posix.writeAll(fd, bytes) {
             discard()
-            throw .io(operation: "cannot write to", path: "\(directoryPath)/\(tempName)", errno: code)
+            throw .io(operation: "cannot write to", path: tempDescription, errno: code)
         }
         hasher.update(bytes)
         bytesWritten += Int64(bytes.count)
@@ -96,7 +134,13 @@ final class AtomicWriter {
         hasher.finalize()
     }
 
-    /// Renames the temp file over the target. After this the writer is spent.
+    /// Attaches an extended attribute to the temp file, so that it is
+    /// published together with the bytes; false where the file system refuses it.
+    func setAttribute(_ name: String, _ value: [UInt8]) -> Bool {
+        ExtendedAttribute.set(name, value, on: fd)
+    }
+
+    /// Publishes the temp file under the target's name. After this the writer is spent.
     ///
     /// With `durable`, the file is flushed to stable storage first, so a
     /// power cut cannot leave a renamed but empty file.
@@ -106,17 +150,26 @@ final class AtomicWriter {
         if durable && fsync(fd) != 0 {
             let code = errno
             discard()
-            throw .io(operation: "cannot flush", path: "\(directoryPath)/\(tempName)", errno: code)
+            throw .io(operation: "cannot flush", path: tempDescription, errno: code)
         }
         if let modificationTime {
             var times = [modificationTime, modificationTime]
             futimens(fd, &times)
         }
+        if let tempName {
+            try commitNamed(tempName)
+        } else {
+            try commitUnnamed()
+        }
+        finished = true
+    }
+
+    private func commitNamed(_ tempName: String) throws(MediaCacheError) {
         if close(fd) != 0 && errno != EINTR {
             let code = errno
             fd = -1
             discard()
-            throw .io(operation: "cannot write", path: "\(directoryPath)/\(tempName)", errno: code)
+            throw .io(operation: "cannot write", path: tempPath(tempName), errno: code)
         }
         fd = -1
         if renameat(directoryFD, tempName, directoryFD, targetName) != 0 {
@@ -124,8 +177,46 @@ final class AtomicWriter {
             discard()
             throw .io(operation: "cannot rename into place", path: "\(directoryPath)/\(targetName)", errno: code)
         }
-        finished = true
-        TempFileRegistry.remove(tempPath)
+        TempFileRegistry.remove(tempPath(tempName))
+    }
+
+    /// Links the unnamed file in as the target. A new name is one `linkat`;
+    /// an existing one is replaced by linking under a temp name and renaming
+    /// that over it, since a link never replaces.
+    private func commitUnnamed() throws(MediaCacheError) {
+        var code = link(as: targetName)
+        if code == EEXIST {
+            let staging = Self.tempName(tag: tag)
+            TempFileRegistry.add(tempPath(staging))
+            code = link(as: staging)
+            if code == 0 && renameat(directoryFD, staging, directoryFD, targetName) != 0 {
+                code = errno
+                unlinkat(directoryFD, staging, 0)
+            }
+            TempFileRegistry.remove(tempPath(staging))
+        }
+        guard code == 0 else {
+            discard()
+            throw .io(operation: "cannot link into place", path: "\(directoryPath)/\(targetName)", errno: code)
+        }
+        // The name is in place; a failing close cannot take it back (on the
+        // local file systems that have unnamed files, close does not fail).
+        Posix.closeQuietly(fd)
+        fd = -1
+    }
+
+    /// Gives the unnamed file a name; 0 or the errno.
+    private func link(as name: String) -> Int32 {
+        #if os(Linux)
+        // AT_EMPTY_PATH links the descriptor itself but needs privilege on
+        // older kernels; the /proc path works for everyone.
+        if linkat(fd, "", directoryFD, name, AT_EMPTY_PATH) == 0 { return 0 }
+        guard errno == ENOENT || errno == EPERM else { return errno }
+        if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", directoryFD, name, AT_SYMLINK_FOLLOW) == 0 { return 0 }
+        return errno
+        #else
+        return ENOTSUP
+        #endif
     }
 
     /// Deletes the temp file; safe to call more than once.
@@ -134,7 +225,21 @@ final class AtomicWriter {
         finished = true
         Posix.closeQuietly(fd)
         fd = -1
-        unlinkat(directoryFD, tempName, 0)
-        TempFileRegistry.remove(tempPath)
+        if let tempName {
+            unlinkat(directoryFD, tempName, 0)
+            TempFileRegistry.remove(tempPath(tempName))
+        }
     }
 }
+
+#if os(Linux)
+/// What this system offers for unnamed temp files, found out once per process.
+enum UnnamedFile {
+    /// `O_TMPFILE`, or 0 where the C library does not define it. The test
+    /// suite sets `MEDIACACHE_TEST_NAMED_TEMP_FILES` to exercise the named
+    /// temp files other file systems get.
+    static let flags = getenv("MEDIACACHE_TEST_NAMED_TEMP_FILES") == nil ? mediacache_o_tmpfile() : 0
+    /// Whether a process without privilege can link an unnamed file in (through /proc).
+    static let linkable = geteuid() == 0 || access("/proc/self/fd", X_OK) == 0
+}
+#endif

@@ -63,10 +63,12 @@ extension CacheStore {
 
     /// Publishes a fully written entry and its metadata, then books it.
     ///
-    /// Both temp files are complete before either rename, so a full disk
-    /// fails before anything changes. Renames happen under the key's lock
-    /// (taken here unless `lockHeld`), so two writers of one URL never pair
-    /// one's bytes with the other's metadata.
+    /// The metadata rides on the temp file as an extended attribute; where
+    /// that is refused, it goes to a sidecar temp file. Everything is written
+    /// before anything is published, so a full disk fails before anything
+    /// changes. Publishing happens under the key's lock (taken here unless
+    /// `lockHeld`), so two writers of one URL never pair one's bytes with the
+    /// other's sidecar.
     /// - Important: Disk I/O.
     func commitEntry(
         _ writer: AtomicWriter, key: CacheKey, metadata: EntryMetadata, lockHeld: Bool = false,
@@ -75,8 +77,12 @@ extension CacheStore {
         var metadata = metadata
         metadata.size = writer.bytesWritten
         metadata.sha256 = writer.finishHash()
-        let metaWriter = try AtomicWriter(directory: layout.metaFD.fd, path: layout.metaPath, target: key.name, tag: key.hashPrefix)
-        try metaWriter.write(Array(metadata.encoded().utf8))
+        let encoded = Array(metadata.encoded().utf8)
+        var metaWriter: AtomicWriter?
+        if !writer.setAttribute(EntryMetadata.attributeName, encoded) {
+            metaWriter = try AtomicWriter(directory: layout.metaFD.fd, path: layout.metaPath, target: key.name, tag: key.hashPrefix)
+            try metaWriter?.write(encoded)
+        }
 
         let old = try publish(writer, metaWriter, key: key, lockHeld: lockHeld)
         let oldSize = old.map { Posix.isRegular($0) ? Int64($0.st_size) : 0 } ?? 0
@@ -96,19 +102,19 @@ extension CacheStore {
         return result
     }
 
-    /// Renames data and metadata into place under the key's lock; returns what the name held before.
-    private func publish(_ writer: AtomicWriter, _ metaWriter: AtomicWriter, key: CacheKey, lockHeld: Bool) throws(MediaCacheError) -> stat? {
+    /// Publishes data (and any sidecar) under the key's lock; returns what the name held before.
+    private func publish(_ writer: AtomicWriter, _ metaWriter: AtomicWriter?, key: CacheKey, lockHeld: Bool) throws(MediaCacheError) -> stat? {
         let lock = lockHeld ? nil : try layout.keyLock(key)
         try lock?.lockExclusive()
         defer { lock?.unlock() }
         let old = Posix.lstat(at: layout.rootFD.fd, key.name)
-        // Any old metadata goes first: a process killed between the two renames
+        // Any old sidecar goes first: a process killed between the two steps
         // then leaves new bytes without metadata (a valid, foreign entry), never
         // new bytes under an old entry's SHA-256, ETag and content type.
         unlinkat(layout.metaFD.fd, key.name, 0)
         try writer.commit(durable: configuration.durable)
         do {
-            try metaWriter.commit()
+            try metaWriter?.commit()
         } catch {
             unlinkat(layout.metaFD.fd, key.name, 0)  // never leave the old entry's metadata on new bytes
         }

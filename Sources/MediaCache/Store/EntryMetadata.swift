@@ -1,3 +1,5 @@
+import CFileSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,10 +8,14 @@ import Darwin
 
 /// What mediacache knows about an entry beyond its bytes.
 ///
-/// Stored as one small text file per entry in `.mediacache/meta/<key>`,
-/// written through the atomic writer. One file per entry (rather than one
-/// index) means no shared file to lock or corrupt: a torn or garbled
-/// metadata file costs only that entry's extras, never its bytes, and the
+/// Stored with the entry's own data file, as the extended attribute
+/// `user.mediacache`, set on the temp file before it is published: bytes and
+/// metadata appear in one step, cost no second file, and vanish together
+/// whoever deletes the entry (vLLM included). Where the file system has no
+/// user extended attributes (or refuses one this large), the same text goes
+/// to a small file `.mediacache/meta/<key>` beside it, written through the
+/// atomic writer. Either way there is no shared index to lock or corrupt: a
+/// garbled record costs only that entry's extras, never its bytes, and the
 /// data file stays the source of truth. Entries that vLLM wrote have none.
 public struct EntryMetadata: Sendable, Equatable {
     public var url: String
@@ -36,6 +42,8 @@ public struct EntryMetadata: Sendable, Equatable {
     }
 
     static let header = "mediacache-meta 1"
+    /// The extended attribute that holds the text form on the data file.
+    static let attributeName = "user.mediacache"
 
     /// The text form: a header line, then `field value` lines.
     func encoded() -> String {
@@ -76,17 +84,35 @@ extension CacheLayout {
     /// Reads an entry's metadata; nil when absent, unreadable or garbled.
     /// - Important: Disk I/O.
     func readMetadata(_ key: CacheKey) -> EntryMetadata? {
-        guard let text = Self.readSmallFile(at: metaFD.fd, key.name, limit: 256 * 1024) else { return nil }
+        if let bytes = ExtendedAttribute.get(EntryMetadata.attributeName, path: dataPath(key), limit: Self.metadataLimit),
+            let text = String(validating: bytes, as: UTF8.self), let metadata = EntryMetadata(decoding: text)
+        {
+            return metadata
+        }
+        guard let text = Self.readSmallFile(at: metaFD.fd, key.name, limit: Self.metadataLimit) else { return nil }
         return EntryMetadata(decoding: text)
     }
 
-    /// Writes an entry's metadata through the atomic writer.
+    /// Replaces the metadata of an existing entry (after revalidation).
     /// - Important: Disk I/O.
     func writeMetadata(_ metadata: EntryMetadata, for key: CacheKey) throws(MediaCacheError) {
+        let bytes = Array(metadata.encoded().utf8)
+        let fd = openat(rootFD.fd, key.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        if fd >= 0 {
+            defer { Posix.closeQuietly(fd) }
+            var info = stat()
+            if fstat(fd, &info) == 0, Posix.isRegular(info), ExtendedAttribute.set(EntryMetadata.attributeName, bytes, on: fd) {
+                unlinkat(metaFD.fd, key.name, 0)  // an older sidecar would only be shadowed
+                return
+            }
+        }
         let writer = try AtomicWriter(directory: metaFD.fd, path: metaPath, target: key.name, tag: key.hashPrefix)
-        try writer.write(Array(metadata.encoded().utf8))
+        try writer.write(bytes)
         try writer.commit()
     }
+
+    /// The largest metadata record read back, in bytes.
+    static let metadataLimit = 256 * 1024
 
     /// Reads a whole small file without following symlinks; nil on any failure.
     static func readSmallFile(at directory: Int32, _ name: String, limit: Int) -> String? {
@@ -103,5 +129,35 @@ extension CacheLayout {
         }
         guard bytes.count <= limit, !bytes.contains(0) else { return nil }
         return String(validating: bytes, as: UTF8.self)
+    }
+}
+
+/// Extended attributes (Linux); elsewhere every call reports "not here",
+/// and metadata goes to sidecar files.
+enum ExtendedAttribute {
+    /// Sets `name` on an open file; false on any refusal (no support, too large, no space, no permission).
+    static func set(_ name: String, _ value: [UInt8], on fd: Int32) -> Bool {
+        #if os(Linux)
+        return value.withUnsafeBytes { fsetxattr(fd, name, $0.baseAddress, $0.count, 0) } == 0
+        #else
+        return false
+        #endif
+    }
+
+    /// Reads `name` of the file at `path` without following a symlink; nil if absent, larger than `limit`, or unreadable.
+    static func get(_ name: String, path: String, limit: Int) -> [UInt8]? {
+        #if os(Linux)
+        var size = 1024
+        while size <= limit {
+            var buffer = [UInt8](repeating: 0, count: size)
+            let count = buffer.withUnsafeMutableBytes { lgetxattr(path, name, $0.baseAddress, $0.count) }
+            if count >= 0 { return Array(buffer[0..<count]) }
+            guard errno == ERANGE else { return nil }
+            size *= 4
+        }
+        return nil
+        #else
+        return nil
+        #endif
     }
 }

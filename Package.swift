@@ -20,6 +20,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // SHA-256 on the x86-64 SHA extensions, two streams at a time.
+        .target(name: "CSHA256"),
         // Unnamed temp files and extended attributes (Linux headers only, no library).
         .systemLibrary(name: "CFileSystem"),
         .target(
@@ -27,6 +29,7 @@ let package = Package(
             dependencies: [
                 "CCrypto",
                 "CFileSystem",
+                "CSHA256",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -43,6 +43,22 @@ struct FetchTests {
         }
     }
 
+    @Test func concurrentLargeBodiesAreHashedRight() async throws {  // through the hash service; pairing itself: SHA256Tests
+        try await withOrigin { (server, dir) async throws in
+            // Given: six 3 MiB bodies fetched at once, their batches hashed on the hash service
+            let names = (0..<6).map { "pair\($0)" }
+            let urls = names.map { server.url("/file/\($0)?size=3145728") }
+            let result = try CLI.run(["fetch", "-j", "6", "--cache-dir", dir] + urls)
+            #expect(result.status == 0, "\(result.stderr)")
+            // Then: every entry holds its own bytes, and verify (hashing each alone) agrees with the stored SHA-256
+            for (name, url) in zip(names, urls) {
+                #expect(try cached(dir, url) == TestServer.body(name, size: 3_145_728))
+            }
+            let verify = try mc(dir, "verify")
+            #expect(verify.status == 0 && verify.out.contains("checked 6: 6 ok"), "\(verify.out) \(verify.stderr)")
+        }
+    }
+
     @Test func aSlowBodyArrivesWhole() async throws {
         try await withOrigin { (server, dir) async throws in
             let url = server.url("/slow/trickle?size=5000&chunks=5&delay=150")

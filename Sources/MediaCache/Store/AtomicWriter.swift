@@ -33,7 +33,10 @@ final class AtomicWriter {
     /// The temp file's name, or nil while it is unnamed.
     private var tempName: String?
     private var fd: Int32
-    private let hasher = SHA256Hasher()
+    /// Hashes what is written: here, or on the hash service's queue for received batches (never both at once).
+    let hasher = SHA256Hasher()
+    /// The batches of this writer that the hash service has yet to hash.
+    let hashes = WriterHashes()
     private(set) var bytesWritten: Int64 = 0
     private var finished = false
 
@@ -89,16 +92,30 @@ final class AtomicWriter {
             discard()
             throw .io(operation: "cannot write to", path: tempDescription, errno: code)
         }
+        hashes.drain()  // anything queued with the hash service comes first
         hasher.update(bytes)
         bytesWritten += Int64(bytes.count)
     }
 
+    /// Appends a received buffer. A large one (a download's batch) is hashed
+    /// by the hash service meanwhile, perhaps together with another writer's.
     func write(_ buffer: ByteBuffer) throws(MediaCacheError) {
-        let failure: MediaCacheError? = buffer.withUnsafeReadableBytes { raw in
-            do throws(MediaCacheError) { try write(raw) } catch { return error }
-            return nil
+        guard HashService.takes(buffer) else {
+            let failure: MediaCacheError? = buffer.withUnsafeReadableBytes { raw in
+                do throws(MediaCacheError) { try write(raw) } catch { return error }
+                return nil
+            }
+            if let failure { throw failure }
+            return
         }
-        if let failure { throw failure }
+        EventLoopGuard.assertNotOnEventLoop()
+        HashService.shared.submit(buffer, for: self)
+        let failure = buffer.withUnsafeReadableBytes { Posix.writeAll(fd, $0) }
+        if let code = failure {
+            discard()
+            throw .io(operation: "cannot write to", path: tempDescription, errno: code)
+        }
+        bytesWritten += Int64(buffer.readableBytes)
     }
 
     func write(_ bytes: [UInt8]) throws(MediaCacheError) {
@@ -131,7 +148,8 @@ final class AtomicWriter {
 
     /// The SHA-256 of everything written; call once, just before `commit`.
     func finishHash() -> String {
-        hasher.finalize()
+        hashes.drain()
+        return hasher.finalize()
     }
 
     /// Attaches an extended attribute to the temp file, so that it is

@@ -1,0 +1,121 @@
+import Dispatch
+import Foundation
+import NIOCore
+import Testing
+import TestSupport
+
+@testable import MediaCache
+
+/// SHA-256 is the content checksum of every entry: both engines must agree
+/// with the standard's test vectors and with each other, however the bytes
+/// are split, one stream or two at once, and through the hash service.
+@Suite("SHA-256: engines, two lanes, the hash service")
+struct SHA256Tests {
+    /// FIPS 180-2 examples.
+    static let vectors: [(message: [UInt8], digest: String)] = [
+        ([], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        (Array("abc".utf8), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (
+            Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
+        ([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+    ]
+
+    static func digest(_ bytes: [UInt8], extensions: Bool, pieces: [Int] = []) -> String {
+        let hasher = SHA256Hasher(extensions: extensions)
+        var start = 0
+        for size in pieces where start < bytes.count {
+            let end = min(bytes.count, start + size)
+            bytes[start..<end].withUnsafeBytes { hasher.update($0) }
+            start = end
+        }
+        bytes[start...].withUnsafeBytes { hasher.update($0) }
+        return hasher.finalize()
+    }
+
+    static func randomBytes(_ count: Int, _ rng: inout some RandomNumberGenerator) -> [UInt8] {
+        (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    }
+
+    @Test("libcrypto: the standard's vectors, whole and in uneven pieces")
+    func libraryVectors() {
+        for (message, digest) in Self.vectors {
+            #expect(Self.digest(message, extensions: false) == digest)
+            #expect(Self.digest(message, extensions: false, pieces: [1, 63, 64, 65, 1000, 3]) == digest)
+        }
+    }
+
+    @Test("SHA extensions: the standard's vectors, whole and in uneven pieces", .enabled(if: SHA256Hasher.hasExtensions))
+    func extensionVectors() {
+        for (message, digest) in Self.vectors {
+            #expect(Self.digest(message, extensions: true) == digest)
+            #expect(Self.digest(message, extensions: true, pieces: [1, 63, 64, 65, 1000, 3]) == digest)
+        }
+    }
+
+    @Test("SHA extensions agree with libcrypto on random lengths and splits", .enabled(if: SHA256Hasher.hasExtensions))
+    func enginesAgree() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let bytes = Self.randomBytes(Int.random(in: 0...5000, using: &rng), &rng)
+            let pieces = (0..<Int.random(in: 0...6, using: &rng)).map { _ in Int.random(in: 0...300, using: &rng) }
+            #expect(Self.digest(bytes, extensions: true, pieces: pieces) == Self.digest(bytes, extensions: false))
+        }
+    }
+
+    @Test("two streams at once: each lane's digest is its own, whatever the lengths", .enabled(if: SHA256Hasher.hasExtensions))
+    func twoLanes() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let a = Self.randomBytes(Int.random(in: 0...4000, using: &rng), &rng)
+            let b = Self.randomBytes(Int.random(in: 0...4000, using: &rng), &rng)
+            let first = SHA256Hasher(extensions: true)
+            let second = SHA256Hasher(extensions: true)
+            // A partial block in either lane first, then pieces of both together
+            let leadA = Int.random(in: 0...min(a.count, 70), using: &rng)
+            a[..<leadA].withUnsafeBytes { first.update($0) }
+            var (i, j) = (leadA, 0)
+            while i < a.count || j < b.count {
+                let nextI = min(a.count, i + Int.random(in: 0...1500, using: &rng))
+                let nextJ = min(b.count, j + Int.random(in: 0...1500, using: &rng))
+                a[i..<nextI].withUnsafeBytes { pa in
+                    b[j..<nextJ].withUnsafeBytes { pb in SHA256Hasher.update(first, pa, second, pb) }
+                }
+                (i, j) = (nextI, nextJ)
+            }
+            #expect(first.finalize() == Self.digest(a, extensions: false))
+            #expect(second.finalize() == Self.digest(b, extensions: false))
+        }
+    }
+
+    @Test("the hash service pairs batches of different writers, keeps each writer's order, and drains before the digest")
+    func hashServicePairsInOrder() async throws {
+        try await withTempDir { dir in
+            // Given: a service whose queue is held, and three writers with batches queued on it
+            let queue = DispatchQueue(label: "test.sha256")
+            queue.suspend()
+            let service = HashService(queue: queue)
+            let fd = open(dir, O_RDONLY | O_DIRECTORY)
+            defer { close(fd) }
+            let writers = try (0..<3).map { try AtomicWriter(directory: fd, path: dir, target: "w\($0)", tag: "test") }
+            var rng = SystemRandomNumberGenerator()
+            let batches = (0..<5).map { _ in Self.randomBytes(300 * 1024, &rng) }
+            let plan = [(0, 0), (1, 1), (0, 2), (1, 3), (2, 4)]  // writer, batch: A1 B1 A2 B2 C1
+            for (writer, batch) in plan {
+                service.submit(ByteBuffer(bytes: batches[batch]), for: writers[writer])
+            }
+
+            // When: the queue runs
+            queue.resume()
+            for writer in writers { writer.hashes.drain() }
+
+            // Then: A and B went in two pairs, C alone, and every digest covers its own batches in order
+            let counts = service.counts.withLock { $0 }
+            #expect(counts.paired == 4 && counts.alone == 1)
+            #expect(writers[0].finishHash() == Self.digest(batches[0] + batches[2], extensions: false))
+            #expect(writers[1].finishHash() == Self.digest(batches[1] + batches[3], extensions: false))
+            #expect(writers[2].finishHash() == Self.digest(batches[4], extensions: false))
+        }
+    }
+}

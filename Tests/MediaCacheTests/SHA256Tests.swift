@@ -112,10 +112,41 @@ struct SHA256Tests {
 
             // Then: A and B went in two pairs, C alone, and every digest covers its own batches in order
             let counts = service.counts.withLock { $0 }
-            #expect(counts.paired == 4 && counts.alone == 1)
+            #expect(counts.paired == 4 * 300 * 1024 && counts.alone == 300 * 1024)
             #expect(writers[0].finishHash() == Self.digest(batches[0] + batches[2], extensions: false))
             #expect(writers[1].finishHash() == Self.digest(batches[1] + batches[3], extensions: false))
             #expect(writers[2].finishHash() == Self.digest(batches[4], extensions: false))
+        }
+    }
+
+    @Test("the hash service pairs batches of unequal lengths piece by piece, each writer's bytes in order")
+    func hashServiceUnequalBatches() async throws {
+        try await withTempDir { dir in
+            // Given: a held queue with A1 (300 KiB), B1 (700 KiB), A2 (500 KiB), B2 (260 KiB), C1 (1 MiB)
+            let queue = DispatchQueue(label: "test.sha256.unequal")
+            queue.suspend()
+            let service = HashService(queue: queue)
+            let fd = open(dir, O_RDONLY | O_DIRECTORY)
+            defer { close(fd) }
+            let writers = try (0..<3).map { try AtomicWriter(directory: fd, path: dir, target: "w\($0)", tag: "test") }
+            var rng = SystemRandomNumberGenerator()
+            let plan = [(0, 300), (1, 700), (0, 500), (1, 260), (2, 1024)].map { ($0.0, Self.randomBytes($0.1 * 1024, &rng)) }
+            for (writer, bytes) in plan {
+                service.submit(ByteBuffer(bytes: bytes), for: writers[writer])
+            }
+
+            // When: the queue runs
+            queue.resume()
+            for writer in writers { writer.hashes.drain() }
+
+            // Then: every byte was hashed once, most of them in pairs, and each digest is its writer's bytes in order
+            let counts = service.counts.withLock { $0 }
+            #expect(counts.paired + counts.alone == plan.map(\.1.count).reduce(0, +))
+            #expect(counts.paired > counts.alone)
+            for (index, writer) in writers.enumerated() {
+                let bytes = plan.filter { $0.0 == index }.flatMap(\.1)
+                #expect(writer.finishHash() == Self.digest(bytes, extensions: false))
+            }
         }
     }
 }

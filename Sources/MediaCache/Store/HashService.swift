@@ -10,10 +10,13 @@ import Synchronization
 /// itself runs one stream per core, which leaves the SHA unit mostly idle;
 /// handing them to one serial queue lets batches of different downloads
 /// that are waiting together be hashed together, for about 1.8 times the
-/// throughput. The queue takes the oldest batch, plus the oldest one of any
-/// other writer; so each writer's batches are hashed in the order written,
-/// never two of them at once. When the machine has CPU to spare, batches do
-/// not wait for each other and are hashed one at a time, at once.
+/// throughput. The queue takes the oldest batch and the oldest of any other
+/// writer, hashes both up to the shorter one's length, and puts what is left
+/// back at the front of the line; a batch with no partner is hashed a slice
+/// at a time, so one arriving meanwhile can still join it. So each writer's
+/// bytes are hashed in the order written, never two pieces at once. When the
+/// machine has CPU to spare, batches do not wait for each other and are
+/// hashed alone, at once.
 ///
 /// Each writer may have at most `WriterHashes.limit` batches waiting (so
 /// memory stays flat when hashing falls behind), and waits for all of them
@@ -21,10 +24,22 @@ import Synchronization
 final class HashService: Sendable {
     static let shared = HashService()
 
+    /// A batch, or what is left of it to hash.
     private struct Batch: @unchecked Sendable {  // handed between threads only under `waiting`'s lock
         let writer: AtomicWriter
-        let buffer: ByteBuffer
+        var buffer: ByteBuffer
     }
+
+    /// Part of a batch taken to be hashed now.
+    private struct Piece {
+        let writer: AtomicWriter
+        let bytes: ByteBuffer
+        /// Whether this is the end of its batch.
+        let last: Bool
+    }
+
+    /// Bytes of a batch hashed alone before looking for a partner again.
+    static let slice = 256 * 1024
 
     private let queue: DispatchQueue
     private let waiting = Mutex<[Batch]>([])
@@ -38,10 +53,10 @@ final class HashService: Sendable {
     /// only engine with two lanes), and only a batch, not the small tail of
     /// a body, which the writer hashes at once rather than wait for a hop.
     static func takes(_ buffer: ByteBuffer) -> Bool {
-        SHA256Hasher.hasExtensions && buffer.readableBytes >= 256 * 1024
+        SHA256Hasher.hasExtensions && buffer.readableBytes >= slice
     }
 
-    /// How many batches were hashed alone and in pairs (tests and profiling read it).
+    /// Bytes hashed alone and in pairs (tests and profiling read it).
     let counts = Mutex((alone: 0, paired: 0))
 
     /// Queues `buffer` to be hashed into `writer`'s hasher after everything it queued before.
@@ -52,25 +67,42 @@ final class HashService: Sendable {
         queue.async { self.hashNext() }
     }
 
-    /// Hashes the oldest waiting batch, together with the oldest of another writer if there is one.
+    /// Hashes the next piece of the oldest waiting batch, with a piece of another writer's as long where there is one.
     private func hashNext() {
-        let (first, second) = waiting.withLock { batches -> (Batch?, Batch?) in
-            guard !batches.isEmpty else { return (nil, nil) }  // an earlier run took this one as a partner
-            let first = batches.removeFirst()
-            let partner = batches.firstIndex { $0.writer !== first.writer }.map { batches.remove(at: $0) }
-            return (first, partner)
+        let taken = waiting.withLock { batches -> (Piece, Piece?, more: Bool)? in
+            guard !batches.isEmpty else { return nil }  // an earlier run took this one as a partner
+            var first = batches.removeFirst()
+            var second = batches.firstIndex { $0.writer !== first.writer }.map { batches.remove(at: $0) }
+            let length = min(first.buffer.readableBytes, second?.buffer.readableBytes ?? Self.slice)
+            var left: [Batch] = []
+            func cut(_ batch: inout Batch) -> Piece {
+                let bytes = batch.buffer.readSlice(length: min(length, batch.buffer.readableBytes))!
+                if batch.buffer.readableBytes > 0 { left.append(batch) }
+                return Piece(writer: batch.writer, bytes: bytes, last: batch.buffer.readableBytes == 0)
+            }
+            let one = cut(&first)
+            let two = second.map { _ in cut(&second!) }
+            batches.insert(contentsOf: left, at: 0)  // still the oldest of their writers
+            return (one, two, !left.isEmpty)
         }
-        guard let first else { return }
-        first.buffer.withUnsafeReadableBytes { a in
+        guard let (first, second, more) = taken else { return }
+        if more { queue.async { self.hashNext() } }
+        first.bytes.withUnsafeReadableBytes { a in
             if let second {
-                second.buffer.withUnsafeReadableBytes { b in SHA256Hasher.update(first.writer.hasher, a, second.writer.hasher, b) }
+                second.bytes.withUnsafeReadableBytes { b in SHA256Hasher.update(first.writer.hasher, a, second.writer.hasher, b) }
             } else {
                 first.writer.hasher.update(a)
             }
         }
-        counts.withLock { second == nil ? ($0.alone += 1) : ($0.paired += 2) }
-        first.writer.hashes.release()
-        second?.writer.hashes.release()
+        counts.withLock { counts in
+            if let second {
+                counts.paired += first.bytes.readableBytes + second.bytes.readableBytes
+            } else {
+                counts.alone += first.bytes.readableBytes
+            }
+        }
+        if first.last { first.writer.hashes.release() }
+        if let second, second.last { second.writer.hashes.release() }
     }
 }
 

@@ -103,7 +103,7 @@ struct SHA256Tests {
             let batches = (0..<5).map { _ in Self.randomBytes(300 * 1024, &rng) }
             let plan = [(0, 0), (1, 1), (0, 2), (1, 3), (2, 4)]  // writer, batch: A1 B1 A2 B2 C1
             for (writer, batch) in plan {
-                service.submit(ByteBuffer(bytes: batches[batch]), for: writers[writer])
+                service.submit([ByteBuffer(bytes: batches[batch])], for: writers[writer])
             }
 
             // When: the queue runs
@@ -119,10 +119,11 @@ struct SHA256Tests {
         }
     }
 
-    @Test("the hash service pairs batches of unequal lengths piece by piece, each writer's bytes in order")
+    @Test("the hash service pairs batches of unequal lengths and buffers piece by piece, each writer's bytes in order")
     func hashServiceUnequalBatches() async throws {
         try await withTempDir { dir in
-            // Given: a held queue with A1 (300 KiB), B1 (700 KiB), A2 (500 KiB), B2 (260 KiB), C1 (1 MiB)
+            // Given: a held queue with A1 (300 KiB), B1 (700 KiB), A2 (500 KiB), B2 (260 KiB), C1 (1 MiB),
+            // each in buffers of random sizes
             let queue = DispatchQueue(label: "test.sha256.unequal")
             queue.suspend()
             let service = HashService(queue: queue)
@@ -132,7 +133,15 @@ struct SHA256Tests {
             var rng = SystemRandomNumberGenerator()
             let plan = [(0, 300), (1, 700), (0, 500), (1, 260), (2, 1024)].map { ($0.0, Self.randomBytes($0.1 * 1024, &rng)) }
             for (writer, bytes) in plan {
-                service.submit(ByteBuffer(bytes: bytes), for: writers[writer])
+                // As received: buffers of uneven sizes, an empty one among them
+                var buffers: [ByteBuffer] = [ByteBuffer()]
+                var start = 0
+                while start < bytes.count {
+                    let end = min(bytes.count, start + Int.random(in: 1...(100 * 1024), using: &rng))
+                    buffers.append(ByteBuffer(bytes: bytes[start..<end]))
+                    start = end
+                }
+                service.submit(buffers, for: writers[writer])
             }
 
             // When: the queue runs

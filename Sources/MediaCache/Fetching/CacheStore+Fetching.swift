@@ -40,7 +40,7 @@ extension CacheStore {
     /// written yet) and publishes the entry: the fetcher's final hand-off.
     /// - Important: Disk I/O; the caller holds the key's lock.
     func finishFetchedEntry(
-        _ written: Handoff<AtomicWriter>?, tail: ByteBuffer, key: CacheKey, metadata: EntryMetadata
+        _ written: Handoff<AtomicWriter>?, tail: [ByteBuffer], key: CacheKey, metadata: EntryMetadata
     ) throws(MediaCacheError) -> StoreResult {
         let writer: AtomicWriter
         if let written { writer = written.value } else { writer = try beginEntry(key) }

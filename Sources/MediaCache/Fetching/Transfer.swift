@@ -12,7 +12,7 @@ import Foundation
 /// body) and the last bytes, written together with the commit.
 struct ReceivedBody: Sendable {
     var written: Handoff<AtomicWriter>?
-    var tail: ByteBuffer
+    var tail: [ByteBuffer]
     var transferred: Int64
 }
 
@@ -46,7 +46,7 @@ struct AttemptFailure: Error {
 }
 
 extension Fetcher {
-    /// Bytes gathered before each hop to the thread pool to write and hash.
+    /// Bytes received before each hop to the thread pool to write them.
     static let writeBatch = 1 << 20
 
     /// One attempt: follows redirects by hand (so `--allow-domain` and loop
@@ -116,13 +116,15 @@ extension Fetcher {
         }
     }
 
-    /// Receives a body, writing and hashing it on the thread pool in 1 MiB
-    /// batches; the temp file is created with the first batch, so a small
+    /// Receives a body, writing it on the thread pool in batches of about
+    /// 1 MiB of received buffers (one `writev` each, no copy into one
+    /// buffer); the temp file is created with the first batch, so a small
     /// body costs no hand-off until the final one.
     private func stream(_ body: HTTPClientResponse.Body, url: String, key: CacheKey, status: Int) async throws(AttemptFailure) -> ReceivedBody {
         var written: Handoff<AtomicWriter>?
         var total: Int64 = 0
-        var pending = ByteBuffer()
+        var pending: [ByteBuffer] = []
+        var pendingBytes = 0
         do {
             for try await chunk in body {
                 total += Int64(chunk.readableBytes)
@@ -130,14 +132,12 @@ extension Fetcher {
                 if let limit = settings.maxBytes, total > limit {
                     throw AttemptFailure(error: .bodyTooLarge(url: url, limit: limit), retryable: false, status: status)
                 }
-                if pending.readableBytes == 0 && chunk.readableBytes >= Self.writeBatch {
-                    written = try await write(chunk, to: written, key: key)
-                    continue
-                }
-                pending.writeImmutableBuffer(chunk)
-                if pending.readableBytes >= Self.writeBatch {
+                pending.append(chunk)
+                pendingBytes += chunk.readableBytes
+                if pendingBytes >= Self.writeBatch {
                     written = try await write(pending, to: written, key: key)
-                    pending.clear()
+                    pending.removeAll(keepingCapacity: true)
+                    pendingBytes = 0
                 }
             }
         } catch let failure as AttemptFailure {
@@ -156,10 +156,10 @@ extension Fetcher {
     }
 
     /// Writes a batch on the thread pool, creating the temp file on the first one.
-    private func write(_ buffer: ByteBuffer, to written: Handoff<AtomicWriter>?, key: CacheKey) async throws -> Handoff<AtomicWriter> {
+    private func write(_ buffers: [ByteBuffer], to written: Handoff<AtomicWriter>?, key: CacheKey) async throws -> Handoff<AtomicWriter> {
         try await offload { [store] in
             let writer = try written ?? Handoff(store.beginEntry(key))
-            try writer.value.write(buffer)
+            try writer.value.write(buffers)
             return writer
         }
     }

@@ -97,25 +97,31 @@ final class AtomicWriter {
         bytesWritten += Int64(bytes.count)
     }
 
-    /// Appends a received buffer. A large one (a download's batch) is hashed
-    /// by the hash service meanwhile, perhaps together with another writer's.
-    func write(_ buffer: ByteBuffer) throws(MediaCacheError) {
-        guard HashService.takes(buffer) else {
-            let failure: MediaCacheError? = buffer.withUnsafeReadableBytes { raw in
-                do throws(MediaCacheError) { try write(raw) } catch { return error }
-                return nil
-            }
-            if let failure { throw failure }
-            return
-        }
+    /// Appends received buffers with one `writev`, without first copying
+    /// them into one. A batch of them (a download's) is hashed by the hash
+    /// service meanwhile, perhaps together with another writer's; a small
+    /// write is hashed here.
+    func write(_ buffers: [ByteBuffer]) throws(MediaCacheError) {
         EventLoopGuard.assertNotOnEventLoop()
-        HashService.shared.submit(buffer, for: self)
-        let failure = buffer.withUnsafeReadableBytes { Posix.writeAll(fd, $0) }
+        let total = buffers.reduce(0) { $0 + $1.readableBytes }
+        guard total > 0 else { return }
+        let queued = HashService.takes(bytes: total)
+        if queued { HashService.shared.submit(buffers, for: self) }
+        let failure: Int32? = withExtendedLifetime(buffers) {
+            // The pointers stay valid: `buffers` keeps every storage alive, and nothing writes to it.
+            let pieces = buffers.map { $0.withUnsafeReadableBytes { $0 } }
+            if let code = Posix.writeAll(fd, pieces) { return code }
+            if !queued {
+                hashes.drain()  // anything queued with the hash service comes first
+                for piece in pieces { hasher.update(piece) }
+            }
+            return nil
+        }
         if let code = failure {
             discard()
             throw .io(operation: "cannot write to", path: tempDescription, errno: code)
         }
-        bytesWritten += Int64(buffer.readableBytes)
+        bytesWritten += Int64(total)
     }
 
     func write(_ bytes: [UInt8]) throws(MediaCacheError) {

@@ -5,15 +5,16 @@ import Synchronization
 /// Hashes the batches that writers hand over, in order for each writer and
 /// two writers at a time where it can (`SHA256Hasher.update(_:_:_:_:)`).
 ///
-/// A prewarm receives several downloads at once and writes each a 1 MiB
-/// batch at a time on the thread pool. Hashing those batches in the write
+/// A prewarm receives several downloads at once and writes each a batch
+/// (about 1 MiB of received buffers) at a time on the thread pool. Hashing those batches in the write
 /// itself runs one stream per core, which leaves the SHA unit mostly idle;
 /// handing them to one serial queue lets batches of different downloads
 /// that are waiting together be hashed together, for about 1.8 times the
-/// throughput. The queue takes the oldest batch and the oldest of any other
-/// writer, hashes both up to the shorter one's length, and puts what is left
-/// back at the front of the line; a batch with no partner is hashed a slice
-/// at a time, so one arriving meanwhile can still join it. So each writer's
+/// throughput. The queue takes the front of the oldest batch and of the
+/// oldest of any other writer, hashes both up to the shorter one's length
+/// (at most one received buffer), and puts what is left back at the front of
+/// the line; so a batch with no partner is hashed a piece at a time, and one
+/// arriving meanwhile can still join it. So each writer's
 /// bytes are hashed in the order written, never two pieces at once. When the
 /// machine has CPU to spare, batches do not wait for each other and are
 /// hashed alone, at once.
@@ -24,10 +25,24 @@ import Synchronization
 final class HashService: Sendable {
     static let shared = HashService()
 
-    /// A batch, or what is left of it to hash.
+    /// A batch (the buffers of one write, as received), or what is left of it to hash.
     private struct Batch: @unchecked Sendable {  // handed between threads only under `waiting`'s lock
         let writer: AtomicWriter
-        var buffer: ByteBuffer
+        var buffers: [ByteBuffer]
+        /// The first buffer not hashed to its end.
+        var next = 0
+
+        /// Takes up to `length` bytes from the front, as one contiguous piece.
+        mutating func cut(_ length: Int) -> Piece {
+            let bytes = buffers[next].readSlice(length: min(length, buffers[next].readableBytes))!
+            if buffers[next].readableBytes == 0 {
+                buffers[next] = ByteBuffer()  // let the received buffer go as soon as it is hashed
+                next += 1
+            }
+            return Piece(writer: writer, bytes: bytes, last: next == buffers.count)
+        }
+
+        var front: Int { buffers[next].readableBytes }
     }
 
     /// Part of a batch taken to be hashed now.
@@ -49,60 +64,62 @@ final class HashService: Sendable {
         self.queue = queue
     }
 
-    /// Whether a buffer is worth queueing: only on the SHA extensions (the
-    /// only engine with two lanes), and only a batch, not the small tail of
-    /// a body, which the writer hashes at once rather than wait for a hop.
-    static func takes(_ buffer: ByteBuffer) -> Bool {
-        SHA256Hasher.hasExtensions && buffer.readableBytes >= slice
+    /// Whether a write of `bytes` is worth queueing: only on the SHA
+    /// extensions (the only engine with two lanes), and only a batch, not
+    /// the small tail of a body, which the writer hashes at once rather than
+    /// wait for a hop.
+    static func takes(bytes: Int) -> Bool {
+        SHA256Hasher.hasExtensions && bytes >= slice
     }
 
     /// Bytes hashed alone and in pairs (tests and profiling read it).
     let counts = Mutex((alone: 0, paired: 0))
 
-    /// Queues `buffer` to be hashed into `writer`'s hasher after everything it queued before.
+    /// Queues `buffers` to be hashed into `writer`'s hasher after everything it queued before.
     /// Blocks while the writer already has `WriterHashes.limit` batches waiting.
-    func submit(_ buffer: ByteBuffer, for writer: AtomicWriter) {
+    func submit(_ buffers: [ByteBuffer], for writer: AtomicWriter) {
+        let buffers = buffers.filter { $0.readableBytes > 0 }
+        guard !buffers.isEmpty else { return }
         writer.hashes.reserve()
-        waiting.withLock { $0.append(Batch(writer: writer, buffer: buffer)) }
-        queue.async { self.hashNext() }
+        waiting.withLock { $0.append(Batch(writer: writer, buffers: buffers)) }
+        queue.async { self.hashWaiting() }
     }
 
-    /// Hashes the next piece of the oldest waiting batch, with a piece of another writer's as long where there is one.
-    private func hashNext() {
-        let taken = waiting.withLock { batches -> (Piece, Piece?, more: Bool)? in
-            guard !batches.isEmpty else { return nil }  // an earlier run took this one as a partner
+    /// Hashes until nothing waits: each time the front of the oldest batch,
+    /// with as much of the oldest of another writer's where there is one.
+    private func hashWaiting() {
+        while let (first, second) = takePieces() {
+            first.bytes.withUnsafeReadableBytes { a in
+                if let second {
+                    second.bytes.withUnsafeReadableBytes { b in SHA256Hasher.update(first.writer.hasher, a, second.writer.hasher, b) }
+                } else {
+                    first.writer.hasher.update(a)
+                }
+            }
+            counts.withLock { counts in
+                if let second {
+                    counts.paired += first.bytes.readableBytes + second.bytes.readableBytes
+                } else {
+                    counts.alone += first.bytes.readableBytes
+                }
+            }
+            if first.last { first.writer.hashes.release() }
+            if let second, second.last { second.writer.hashes.release() }
+        }
+    }
+
+    /// The next piece to hash, and one of another writer to hash with it; what is left stays first in line.
+    private func takePieces() -> (Piece, Piece?)? {
+        waiting.withLock { batches -> (Piece, Piece?)? in
+            guard !batches.isEmpty else { return nil }
             var first = batches.removeFirst()
             var second = batches.firstIndex { $0.writer !== first.writer }.map { batches.remove(at: $0) }
-            let length = min(first.buffer.readableBytes, second?.buffer.readableBytes ?? Self.slice)
-            var left: [Batch] = []
-            func cut(_ batch: inout Batch) -> Piece {
-                let bytes = batch.buffer.readSlice(length: min(length, batch.buffer.readableBytes))!
-                if batch.buffer.readableBytes > 0 { left.append(batch) }
-                return Piece(writer: batch.writer, bytes: bytes, last: batch.buffer.readableBytes == 0)
-            }
-            let one = cut(&first)
-            let two = second.map { _ in cut(&second!) }
-            batches.insert(contentsOf: left, at: 0)  // still the oldest of their writers
-            return (one, two, !left.isEmpty)
+            let length = min(first.front, second?.front ?? Self.slice)
+            let pieces = (first.cut(length), second?.cut(length))
+            // Back at the front: still the oldest bytes of their writers.
+            batches.insert(contentsOf: [first, second].compactMap { $0 }.filter { $0.next < $0.buffers.count }, at: 0)
+            return pieces
         }
-        guard let (first, second, more) = taken else { return }
-        if more { queue.async { self.hashNext() } }
-        first.bytes.withUnsafeReadableBytes { a in
-            if let second {
-                second.bytes.withUnsafeReadableBytes { b in SHA256Hasher.update(first.writer.hasher, a, second.writer.hasher, b) }
-            } else {
-                first.writer.hasher.update(a)
-            }
-        }
-        counts.withLock { counts in
-            if let second {
-                counts.paired += first.bytes.readableBytes + second.bytes.readableBytes
-            } else {
-                counts.alone += first.bytes.readableBytes
-            }
-        }
-        if first.last { first.writer.hashes.release() }
-        if let second, second.last { second.writer.hashes.release() }
     }
 }
 

@@ -44,6 +44,39 @@ enum Posix {
         return nil
     }
 
+    /// Writes all of `pieces` in order with `writev` (up to 1024 at a time),
+    /// retrying short writes and `EINTR`.
+    static func writeAll(_ fd: Int32, _ pieces: [UnsafeRawBufferPointer]) -> Int32? {
+        var vectors = pieces.filter { $0.count > 0 }.map {
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
+        }
+        var first = 0
+        while first < vectors.count {
+            let count = min(vectors.count - first, 1024)
+            let written = vectors.withUnsafeBufferPointer { writev(fd, $0.baseAddress! + first, Int32(count)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            skip(written, in: &vectors, from: &first)
+        }
+        return nil
+    }
+
+    /// After a write of `count` bytes from `vectors[first...]`: moves past
+    /// the vectors written whole, and into the one written in part.
+    static func skip(_ count: Int, in vectors: inout [iovec], from first: inout Int) {
+        var left = count
+        while first < vectors.count && left >= vectors[first].iov_len {
+            left -= vectors[first].iov_len
+            first += 1
+        }
+        if left > 0 {
+            vectors[first].iov_base += left
+            vectors[first].iov_len -= left
+        }
+    }
+
     /// Closes a descriptor, ignoring `EINTR` as Linux requires.
     static func closeQuietly(_ fd: Int32) {
         if fd >= 0 { _ = close(fd) }

@@ -89,7 +89,7 @@ struct SHA256Tests {
         }
     }
 
-    @Test("the hash service pairs batches of different writers, keeps each writer's order, and drains before the digest")
+    @Test("the hash service pairs batches of different writers in order; a lone batch waits for a partner or a drain")
     func hashServicePairsInOrder() async throws {
         try await withTempDir { dir in
             // Given: a service whose queue is held, and three writers with batches queued on it
@@ -108,11 +108,16 @@ struct SHA256Tests {
 
             // When: the queue runs
             queue.resume()
-            for writer in writers { writer.hashes.drain() }
+            queue.sync {}
 
-            // Then: A and B went in two pairs, C alone, and every digest covers its own batches in order
-            let counts = service.counts.withLock { $0 }
-            #expect(counts.paired == 4 * 300 * 1024 && counts.alone == 300 * 1024)
+            // Then: A and B went in two pairs, and C waits for a partner …
+            #expect(service.counts.withLock { $0 } == (alone: 0, paired: 4 * 300 * 1024))
+            #expect(writers[2].hashes.queued == 1)
+            // … until its digest is wanted: then it goes alone
+            for writer in writers { service.drain(writer) }
+            #expect(service.counts.withLock { $0 } == (alone: 300 * 1024, paired: 4 * 300 * 1024))
+            #expect(writers.allSatisfy { $0.hashes.queued == 0 })
+            // And: every digest covers its own batches in order
             #expect(writers[0].finishHash() == Self.digest(batches[0] + batches[2], extensions: false))
             #expect(writers[1].finishHash() == Self.digest(batches[1] + batches[3], extensions: false))
             #expect(writers[2].finishHash() == Self.digest(batches[4], extensions: false))
@@ -146,7 +151,7 @@ struct SHA256Tests {
 
             // When: the queue runs
             queue.resume()
-            for writer in writers { writer.hashes.drain() }
+            for writer in writers { service.drain(writer) }
 
             // Then: every byte was hashed once, most of them in pairs, and each digest is its writer's bytes in order
             let counts = service.counts.withLock { $0 }
@@ -156,6 +161,32 @@ struct SHA256Tests {
                 let bytes = plan.filter { $0.0 == index }.flatMap(\.1)
                 #expect(writer.finishHash() == Self.digest(bytes, extensions: false))
             }
+        }
+    }
+
+    @Test("a writer at its limit of queued batches is hashed alone rather than left waiting")
+    func hashServiceLimit() async throws {
+        try await withTempDir { dir in
+            // Given: a held queue and one writer with as many batches queued as it may have
+            let queue = DispatchQueue(label: "test.sha256.limit")
+            queue.suspend()
+            let service = HashService(queue: queue)
+            let fd = open(dir, O_RDONLY | O_DIRECTORY)
+            defer { close(fd) }
+            let writer = try AtomicWriter(directory: fd, path: dir, target: "w", tag: "test")
+            var rng = SystemRandomNumberGenerator()
+            let batches = (0..<WriterHashes.limit).map { _ in Self.randomBytes(300 * 1024, &rng) }
+            for batch in batches { service.submit([ByteBuffer(bytes: batch)], for: writer) }
+
+            // When: the queue runs, with no partner and no one draining
+            queue.resume()
+            queue.sync {}
+
+            // Then: the oldest batch was hashed alone (so the writer's next write need not block), the last one waits
+            #expect(service.counts.withLock { $0 } == (alone: 300 * 1024, paired: 0))
+            #expect(writer.hashes.queued == WriterHashes.limit - 1)
+            service.drain(writer)
+            #expect(writer.finishHash() == Self.digest(batches.flatMap { $0 }, extensions: false))
         }
     }
 }

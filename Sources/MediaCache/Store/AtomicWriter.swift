@@ -92,7 +92,7 @@ final class AtomicWriter {
             discard()
             throw .io(operation: "cannot write to", path: tempDescription, errno: code)
         }
-        hashes.drain()  // anything queued with the hash service comes first
+        HashService.shared.drain(self)  // anything queued with the hash service comes first
         hasher.update(bytes)
         bytesWritten += Int64(bytes.count)
     }
@@ -112,7 +112,7 @@ final class AtomicWriter {
             let pieces = buffers.map { $0.withUnsafeReadableBytes { $0 } }
             if let code = Posix.writeAll(fd, pieces) { return code }
             if !queued {
-                hashes.drain()  // anything queued with the hash service comes first
+                HashService.shared.drain(self)  // anything queued with the hash service comes first
                 for piece in pieces { hasher.update(piece) }
             }
             return nil
@@ -154,7 +154,7 @@ final class AtomicWriter {
 
     /// The SHA-256 of everything written; call once, just before `commit`.
     func finishHash() -> String {
-        hashes.drain()
+        HashService.shared.drain(self)
         return hasher.finalize()
     }
 
@@ -247,6 +247,7 @@ final class AtomicWriter {
     func discard() {
         guard !finished else { return }
         finished = true
+        HashService.shared.drain(self)  // batches still queued would otherwise wait for a partner
         Posix.closeQuietly(fd)
         fd = -1
         if let tempName {

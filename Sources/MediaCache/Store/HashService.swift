@@ -3,30 +3,28 @@ import NIOCore
 import Synchronization
 
 /// Hashes the batches that writers hand over, in order for each writer and
-/// two writers at a time where it can (`SHA256Hasher.update(_:_:_:_:)`).
+/// two writers at a time (`SHA256Hasher.update(_:_:_:_:)`).
 ///
 /// A prewarm receives several downloads at once and writes each a batch
-/// (about 1 MiB of received buffers) at a time on the thread pool. Hashing those batches in the write
-/// itself runs one stream per core, which leaves the SHA unit mostly idle;
-/// handing them to one serial queue lets batches of different downloads
-/// that are waiting together be hashed together, for about 1.8 times the
-/// throughput. The queue takes the front of the oldest batch and of the
-/// oldest of any other writer, hashes both up to the shorter one's length
-/// (at most one received buffer), and puts what is left back at the front of
-/// the line; so a batch with no partner is hashed a piece at a time, and one
-/// arriving meanwhile can still join it. So each writer's
-/// bytes are hashed in the order written, never two pieces at once. When the
-/// machine has CPU to spare, batches do not wait for each other and are
-/// hashed alone, at once.
+/// (about 1 MiB of received buffers) at a time on the thread pool. Hashing
+/// a batch in its write runs one stream per core, which leaves the SHA unit
+/// idle half the time; handing the batches to one serial queue lets batches
+/// of two downloads be hashed together, for about 1.8 times the throughput.
 ///
-/// Each writer may have at most `WriterHashes.limit` batches waiting (so
-/// memory stays flat when hashing falls behind), and waits for all of them
-/// before it reads its digest.
+/// The queue takes the front of the oldest batch and of the oldest batch of
+/// another writer, hashes both up to the shorter one's length (a piece never
+/// spans two received buffers), and puts what is left back at the front of
+/// the line. So each writer's bytes are hashed in the order written, never
+/// two pieces of one writer at once. A batch with no partner waits for the
+/// next one to arrive, of whatever writer, unless its writer cannot wait:
+/// it has `WriterHashes.limit` batches queued (its next write would block),
+/// or someone wants its digest (`drain`). Then it is hashed alone, a piece at
+/// a time, so that a batch arriving meanwhile still joins it.
 final class HashService: Sendable {
     static let shared = HashService()
 
     /// A batch (the buffers of one write, as received), or what is left of it to hash.
-    private struct Batch: @unchecked Sendable {  // handed between threads only under `waiting`'s lock
+    private struct Batch: @unchecked Sendable {  // handed between threads only under `state`'s lock
         let writer: AtomicWriter
         var buffers: [ByteBuffer]
         /// The first buffer not hashed to its end.
@@ -43,6 +41,7 @@ final class HashService: Sendable {
         }
 
         var front: Int { buffers[next].readableBytes }
+        var done: Bool { next == buffers.count }
     }
 
     /// Part of a batch taken to be hashed now.
@@ -53,11 +52,14 @@ final class HashService: Sendable {
         let last: Bool
     }
 
-    /// Bytes of a batch hashed alone before looking for a partner again.
-    static let slice = 256 * 1024
+    private struct State: @unchecked Sendable {  // see Batch
+        var batches: [Batch] = []
+        /// Writers someone waits on in `drain`: hashed without waiting for a partner.
+        var draining: Set<ObjectIdentifier> = []
+    }
 
     private let queue: DispatchQueue
-    private let waiting = Mutex<[Batch]>([])
+    private let state = Mutex(State())
 
     /// A service hashing on `queue`, which must be serial (tests pass a suspended one).
     init(queue: DispatchQueue = DispatchQueue(label: "mediacache.sha256")) {
@@ -69,24 +71,33 @@ final class HashService: Sendable {
     /// the small tail of a body, which the writer hashes at once rather than
     /// wait for a hop.
     static func takes(bytes: Int) -> Bool {
-        SHA256Hasher.hasExtensions && bytes >= slice
+        SHA256Hasher.hasExtensions && bytes >= 256 * 1024
     }
 
     /// Bytes hashed alone and in pairs (tests and profiling read it).
     let counts = Mutex((alone: 0, paired: 0))
 
     /// Queues `buffers` to be hashed into `writer`'s hasher after everything it queued before.
-    /// Blocks while the writer already has `WriterHashes.limit` batches waiting.
+    /// Blocks while the writer already has `WriterHashes.limit` batches queued.
     func submit(_ buffers: [ByteBuffer], for writer: AtomicWriter) {
         let buffers = buffers.filter { $0.readableBytes > 0 }
         guard !buffers.isEmpty else { return }
         writer.hashes.reserve()
-        waiting.withLock { $0.append(Batch(writer: writer, buffers: buffers)) }
+        state.withLock { $0.batches.append(Batch(writer: writer, buffers: buffers)) }
         queue.async { self.hashWaiting() }
     }
 
-    /// Hashes until nothing waits: each time the front of the oldest batch,
-    /// with as much of the oldest of another writer's where there is one.
+    /// Returns once everything `writer` queued here is hashed.
+    func drain(_ writer: AtomicWriter) {
+        guard writer.hashes.queued > 0 else { return }
+        let id = ObjectIdentifier(writer)
+        state.withLock { _ = $0.draining.insert(id) }
+        queue.async { self.hashWaiting() }
+        writer.hashes.waitForAll()
+        state.withLock { _ = $0.draining.remove(id) }
+    }
+
+    /// Hashes while there is a pair to hash, or a batch that cannot wait.
     private func hashWaiting() {
         while let (first, second) = takePieces() {
             first.bytes.withUnsafeReadableBytes { a in
@@ -108,33 +119,54 @@ final class HashService: Sendable {
         }
     }
 
-    /// The next piece to hash, and one of another writer to hash with it; what is left stays first in line.
+    /// The next piece to hash and one of another writer to hash with it,
+    /// or a piece alone if its writer cannot wait; nil if nothing is to be
+    /// hashed now. What is left stays first in line.
     private func takePieces() -> (Piece, Piece?)? {
-        waiting.withLock { batches -> (Piece, Piece?)? in
-            guard !batches.isEmpty else { return nil }
-            var first = batches.removeFirst()
-            var second = batches.firstIndex { $0.writer !== first.writer }.map { batches.remove(at: $0) }
-            let length = min(first.front, second?.front ?? Self.slice)
-            let pieces = (first.cut(length), second?.cut(length))
-            // Back at the front: still the oldest bytes of their writers.
-            batches.insert(contentsOf: [first, second].compactMap { $0 }.filter { $0.next < $0.buffers.count }, at: 0)
-            return pieces
+        state.withLock { state -> (Piece, Piece?)? in
+            guard var first = state.batches.first else { return nil }
+            if let index = state.batches.firstIndex(where: { $0.writer !== first.writer }) {
+                var second = state.batches.remove(at: index)
+                state.batches.removeFirst()
+                let length = min(first.front, second.front)
+                let pieces = (first.cut(length), second.cut(length))
+                // Back at the front: still the oldest bytes of their writers.
+                state.batches.insert(contentsOf: [first, second].filter { !$0.done }, at: 0)
+                return pieces
+            }
+            // Only this writer has bytes queued (all of `batches` is its).
+            let cannotWait = state.batches.count >= WriterHashes.limit || state.draining.contains(ObjectIdentifier(first.writer))
+            guard cannotWait else { return nil }
+            let piece = first.cut(first.front)
+            if first.done { state.batches.removeFirst() } else { state.batches[0] = first }
+            return (piece, nil)
         }
     }
 }
 
-/// One writer's batches waiting in the `HashService`.
+/// One writer's batches queued in the `HashService`.
 final class WriterHashes: Sendable {
-    /// Batches one writer may have waiting.
+    /// Batches one writer may have queued.
     static let limit = 2
 
     private let slots = DispatchSemaphore(value: limit)
+    private let count = Atomic(0)
 
-    func reserve() { slots.wait() }
-    func release() { slots.signal() }
+    /// Batches queued and not yet hashed.
+    var queued: Int { count.load(ordering: .acquiring) }
 
-    /// Returns once every batch the writer queued has been hashed.
-    func drain() {
+    func reserve() {
+        slots.wait()
+        count.add(1, ordering: .relaxed)
+    }
+
+    func release() {
+        count.subtract(1, ordering: .releasing)
+        slots.signal()
+    }
+
+    /// Blocks until every queued batch has been hashed.
+    func waitForAll() {
         for _ in 0..<Self.limit { slots.wait() }
         for _ in 0..<Self.limit { slots.signal() }
     }

@@ -38,6 +38,20 @@ struct SHA256Tests {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
 
+    /// A hash service whose queue is held until `body` resumes it, and `count` writers in a temp directory.
+    static func withHeldService(
+        writers count: Int, _ body: (HashService, DispatchQueue, [AtomicWriter]) throws -> Void
+    ) async throws {
+        try await withTempDir { dir in
+            let queue = DispatchQueue(label: "test.sha256")
+            queue.suspend()
+            let fd = open(dir, O_RDONLY | O_DIRECTORY)
+            defer { close(fd) }
+            let writers = try (0..<count).map { try AtomicWriter(directory: fd, path: dir, target: "w\($0)", tag: "test") }
+            try body(HashService(queue: queue), queue, writers)
+        }
+    }
+
     @Test("libcrypto: the standard's vectors, whole and in uneven pieces")
     func libraryVectors() {
         for (message, digest) in Self.vectors {
@@ -91,14 +105,8 @@ struct SHA256Tests {
 
     @Test("the hash service pairs batches of different writers in order; a lone batch waits for a partner or a drain")
     func hashServicePairsInOrder() async throws {
-        try await withTempDir { dir in
+        try await Self.withHeldService(writers: 3) { service, queue, writers in
             // Given: a service whose queue is held, and three writers with batches queued on it
-            let queue = DispatchQueue(label: "test.sha256")
-            queue.suspend()
-            let service = HashService(queue: queue)
-            let fd = open(dir, O_RDONLY | O_DIRECTORY)
-            defer { close(fd) }
-            let writers = try (0..<3).map { try AtomicWriter(directory: fd, path: dir, target: "w\($0)", tag: "test") }
             var rng = SystemRandomNumberGenerator()
             let batches = (0..<5).map { _ in Self.randomBytes(300 * 1024, &rng) }
             let plan = [(0, 0), (1, 1), (0, 2), (1, 3), (2, 4)]  // writer, batch: A1 B1 A2 B2 C1
@@ -126,15 +134,9 @@ struct SHA256Tests {
 
     @Test("the hash service pairs batches of unequal lengths and buffers piece by piece, each writer's bytes in order")
     func hashServiceUnequalBatches() async throws {
-        try await withTempDir { dir in
+        try await Self.withHeldService(writers: 3) { service, queue, writers in
             // Given: a held queue with A1 (300 KiB), B1 (700 KiB), A2 (500 KiB), B2 (260 KiB), C1 (1 MiB),
             // each in buffers of random sizes
-            let queue = DispatchQueue(label: "test.sha256.unequal")
-            queue.suspend()
-            let service = HashService(queue: queue)
-            let fd = open(dir, O_RDONLY | O_DIRECTORY)
-            defer { close(fd) }
-            let writers = try (0..<3).map { try AtomicWriter(directory: fd, path: dir, target: "w\($0)", tag: "test") }
             var rng = SystemRandomNumberGenerator()
             let plan = [(0, 300), (1, 700), (0, 500), (1, 260), (2, 1024)].map { ($0.0, Self.randomBytes($0.1 * 1024, &rng)) }
             for (writer, bytes) in plan {
@@ -166,14 +168,9 @@ struct SHA256Tests {
 
     @Test("a writer at its limit of queued batches is hashed alone rather than left waiting")
     func hashServiceLimit() async throws {
-        try await withTempDir { dir in
+        try await Self.withHeldService(writers: 1) { service, queue, writers in
             // Given: a held queue and one writer with as many batches queued as it may have
-            let queue = DispatchQueue(label: "test.sha256.limit")
-            queue.suspend()
-            let service = HashService(queue: queue)
-            let fd = open(dir, O_RDONLY | O_DIRECTORY)
-            defer { close(fd) }
-            let writer = try AtomicWriter(directory: fd, path: dir, target: "w", tag: "test")
+            let writer = writers[0]
             var rng = SystemRandomNumberGenerator()
             let batches = (0..<WriterHashes.limit).map { _ in Self.randomBytes(300 * 1024, &rng) }
             for batch in batches { service.submit([ByteBuffer(bytes: batch)], for: writer) }

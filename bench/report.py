@@ -197,8 +197,9 @@ def main():
                 "`CacheStore.store(_:for:)` in the release-built `mediacache-bench`; vLLM-style: batches of 20 "
                 "puts in `bench/vllm_put.py`, a re-statement of the scan-on-every-put algorithm). One cache per "
                 "size, and the timed batches go round-robin over the sizes, so load from elsewhere on the machine "
-                "weighs on every size alike. The mediacache caches are filled with library puts (data, metadata "
-                "and lock files); the vLLM-style ones with plain files, as vLLM leaves them.", ""]
+                "weighs on every size alike. The mediacache caches are filled with library puts (data files with "
+                "their metadata attribute, and the lock stripes); the vLLM-style ones with plain files, as vLLM "
+                "leaves them.", ""]
 
     scan = hyperfine("scan.json")
     if scan:
@@ -211,8 +212,8 @@ def main():
         out += [f"## 5. `prune` (nothing to remove) and `stats` over {entries:,} entries", ""]
         out += timing_table(scan, subject="mediacache prune") + commands(scan)
         out += ["", f"`stats` / `find`: {stats:.2f}x. The directory is the one comparison 4 filled through the "
-                "library, so it also holds `.mediacache/meta` and `.mediacache/locks` files, which `find` and "
-                "`du` walk too.", ""]
+                "library, so it also holds `.mediacache/` (the lock stripes, and metadata files where the file "
+                "system has no extended attributes), which `find` and `du` walk too.", ""]
 
     if targets:
         summary = ["## Targets", "", "| target | measured (mediacache / peer) | |", "|---|---|---|"]

@@ -3,7 +3,7 @@
 
     report.py RESULTS_DIR > docs/benchmarks.md
 
-Reads hyperfine's JSON exports, the put-cost TSVs, the peak-RSS TSV and
+Reads the timing JSON (hyperfine's, or alternate.py's in the same format), the put-cost TSVs, the peak-RSS TSV and
 machine.txt; appends bench/FINDINGS.md (the hand-written analysis) verbatim.
 """
 import json
@@ -29,6 +29,11 @@ def machine():
             else:
                 info[key] = value
     return info, versions
+
+
+ALTERNATION = ("The commands take turns (`bench/alternate.py`): each round runs every command once, after "
+               "emptying the output directory, starting one further along the list each round; the warm-up "
+               "round is not kept. CPU is user + system time of the whole process tree, from `wait4`.")
 
 
 def hyperfine(name):
@@ -140,7 +145,7 @@ def main():
         ratio = small["mediacache"][0] / fastest[0]
         targets.append(("1. small prewarm ≤ fastest peer", f"{ratio:.2f}x {fastest[1]}", ratio <= 1.0))
         out += ["## 1. Prewarm 2000 x 100 KiB into an empty cache", ""]
-        out += timing_table(small) + commands(small) + [""]
+        out += timing_table(small) + commands(small) + ["", ALTERNATION, ""]
 
     large = hyperfine("prewarm-large.json")
     if large:
@@ -161,8 +166,8 @@ def main():
         out += ["## 2. Prewarm 8 x 64 MiB into an empty cache", ""]
         shown = {k: f"{v / 1024:.1f} MiB" for k, v in rss.items()}
         out += timing_table(large, extra=shown) + commands(large)
-        out += ["", "Peak RSS is `Maximum resident set size` from `/usr/bin/time -v` over one extra run "
-                "(for `xargs` it is the largest single `curl`).", ""]
+        out += ["", ALTERNATION + " Peak RSS is `Maximum resident set size` from `/usr/bin/time -v` over "
+                "one extra run (for `xargs` it is the largest single `curl`).", ""]
 
     get = hyperfine("get.json")
     if get:

@@ -130,7 +130,7 @@ def main():
         f"when they ended: {info.get('load_end')} (other work on the machine skews wall times; see the findings)",
         f"- toolchain: {info.get('swift')}",
         f"- build: `{info.get('build')}` (mediacache at {info.get('commit')})",
-        f"- runs: {info.get('runs')} timed after {info.get('warmup')} warm-up per prewarm command; "
+        f"- runs: {info.get('runs')} timed rounds after {info.get('warmup')} warm-up round for the prewarms (each round runs every command once); "
         f"{info.get('fast_runs')}+ for get; put batches: {info.get('put_batches')}; comparisons run: {info.get('only')}",
         "- origin: nginx on 127.0.0.1 (ephemeral port), `sendfile on`, keep-alive; corpus generated "
         "deterministically: 2000 x 100 KiB and 8 x 64 MiB random bytes",

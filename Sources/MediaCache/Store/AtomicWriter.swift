@@ -1,5 +1,6 @@
 import CFileSystem
 import NIOCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -232,10 +233,13 @@ final class AtomicWriter {
     /// Gives the unnamed file a name; 0 or the errno.
     private func link(as name: String) -> Int32 {
         #if os(Linux)
-        // AT_EMPTY_PATH links the descriptor itself but needs privilege on
-        // older kernels; the /proc path works for everyone.
-        if linkat(fd, "", directoryFD, name, AT_EMPTY_PATH) == 0 { return 0 }
-        guard errno == ENOENT || errno == EPERM else { return errno }
+        // AT_EMPTY_PATH links the descriptor itself, but before Linux 6.10
+        // only with privilege; the /proc path works for everyone.
+        if UnnamedFile.emptyPathLinks.load(ordering: .relaxed) {
+            if linkat(fd, "", directoryFD, name, AT_EMPTY_PATH) == 0 { return 0 }
+            guard errno == ENOENT || errno == EPERM else { return errno }
+            UnnamedFile.emptyPathLinks.store(false, ordering: .relaxed)  // and do not try again
+        }
         if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", directoryFD, name, AT_SYMLINK_FOLLOW) == 0 { return 0 }
         return errno
         #else
@@ -266,5 +270,8 @@ enum UnnamedFile {
     static let flags = getenv("MEDIACACHE_TEST_NAMED_TEMP_FILES") == nil ? mediacache_o_tmpfile() : 0
     /// Whether a process without privilege can link an unnamed file in (through /proc).
     static let linkable = geteuid() == 0 || access("/proc/self/fd", X_OK) == 0
+    /// Whether `linkat(fd, "", …, AT_EMPTY_PATH)` works here; false after it
+    /// has been refused once (tests set it false to take the /proc path).
+    static let emptyPathLinks = Atomic(true)
 }
 #endif

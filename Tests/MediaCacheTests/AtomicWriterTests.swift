@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import MediaCache
+
+@Suite("The atomic writer")
+struct AtomicWriterTests {
+    @Test(
+        "without AT_EMPTY_PATH (Linux before 6.10, no privilege) an unnamed temp file is linked in through /proc",
+        .enabled(if: UnnamedFile.flags != 0))
+    func linksThroughProc() async throws {
+        try await withTempDir { dir in
+            // Given: linking by descriptor is taken to be refused, as on older kernels
+            UnnamedFile.emptyPathLinks.store(false, ordering: .relaxed)
+            defer { UnnamedFile.emptyPathLinks.store(true, ordering: .relaxed) }
+            let fd = open(dir, O_RDONLY | O_DIRECTORY)
+            defer { close(fd) }
+
+            // When: a new file is written, then replaced
+            for content in ["first", "second"] {
+                let writer = try AtomicWriter(directory: fd, path: dir, target: "entry", tag: "test")
+                #expect(Files.names(dir).isEmpty || Files.names(dir) == ["entry"])  // unnamed while written
+                try writer.write(Array(content.utf8))
+                try writer.commit()
+
+                // Then: the name holds the whole new content, and no temp name is left
+                #expect(Files.read(dir + "/entry") == Array(content.utf8))
+                #expect(Files.names(dir) == ["entry"])
+            }
+        }
+    }
+}

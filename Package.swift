@@ -22,7 +22,7 @@ let package = Package(
         ),
         // SHA-256 on the x86-64 SHA extensions, two streams at a time.
         .target(name: "CSHA256"),
-        // Unnamed temp files and extended attributes (Linux headers only, no library).
+        // Extended attributes (a Linux header only, no library).
         .systemLibrary(name: "CFileSystem"),
         .target(
             name: "MediaCache",

@@ -1,4 +1,3 @@
-import CFileSystem
 import NIOCore
 import Synchronization
 
@@ -236,7 +235,7 @@ final class AtomicWriter {
         // AT_EMPTY_PATH links the descriptor itself, but before Linux 6.10
         // only with privilege; the /proc path works for everyone.
         if UnnamedFile.emptyPathLinks.load(ordering: .relaxed) {
-            if linkat(fd, "", directoryFD, name, AT_EMPTY_PATH) == 0 { return 0 }
+            if linkat(fd, "", directoryFD, name, UnnamedFile.atEmptyPath) == 0 { return 0 }
             guard errno == ENOENT || errno == EPERM else { return errno }
             UnnamedFile.emptyPathLinks.store(false, ordering: .relaxed)  // and do not try again
         }
@@ -264,12 +263,23 @@ final class AtomicWriter {
 #if os(Linux)
 /// What this system offers for unnamed temp files, found out once per process.
 enum UnnamedFile {
-    /// `O_TMPFILE`, or 0 where the C library does not define it. The test
-    /// suite sets `MEDIACACHE_TEST_NAMED_TEMP_FILES` to exercise the named
-    /// temp files other file systems get.
-    static let flags = getenv("MEDIACACHE_TEST_NAMED_TEMP_FILES") == nil ? mediacache_o_tmpfile() : 0
+    /// `O_TMPFILE`, or 0 where it is not known. The test suite sets
+    /// `MEDIACACHE_TEST_NAMED_TEMP_FILES` to exercise the named temp files
+    /// other file systems get.
+    static let flags = getenv("MEDIACACHE_TEST_NAMED_TEMP_FILES") == nil ? tmpfile : 0
+
+    /// Linux's `O_TMPFILE` is `__O_TMPFILE | O_DIRECTORY`, a macro Swift cannot
+    /// import (and glibc defines only under _GNU_SOURCE); `__O_TMPFILE` is
+    /// 020000000 on every architecture but alpha, parisc and sparc.
+    #if arch(x86_64) || arch(arm64) || arch(i386) || arch(arm) || arch(powerpc64le) || arch(s390x) || arch(riscv64)
+    private static let tmpfile: Int32 = 0o20000000 | O_DIRECTORY
+    #else
+    private static let tmpfile: Int32 = 0
+    #endif
     /// Whether a process without privilege can link an unnamed file in (through /proc).
     static let linkable = geteuid() == 0 || access("/proc/self/fd", X_OK) == 0
+    /// Linux's `AT_EMPTY_PATH`, which glibc defines only under _GNU_SOURCE.
+    static let atEmptyPath: Int32 = 0x1000
     /// Whether `linkat(fd, "", …, AT_EMPTY_PATH)` works here; false after it
     /// has been refused once (tests set it false to take the /proc path).
     static let emptyPathLinks = Atomic(true)

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import TestSupport
 
@@ -28,6 +29,26 @@ struct AtomicWriterTests {
                 #expect(Files.read(dir + "/entry") == Array(content.utf8))
                 #expect(Files.names(dir) == ["entry"])
             }
+        }
+    }
+}
+
+extension AtomicWriterTests {
+    @Test("a writer dropped without commit while a batch of it waits to be hashed is freed, and leaves no file")
+    func droppedWithABatchQueued() async throws {
+        try await withTempDir { dir in
+            let fd = open(dir, O_RDONLY | O_DIRECTORY)
+            defer { close(fd) }
+            weak var dropped: AtomicWriter?
+            do {
+                // Given: a writer whose one batch waits on the hash queue for a partner
+                let writer = try AtomicWriter(directory: fd, path: dir, target: "entry", tag: "test")
+                try writer.write([ByteBuffer(bytes: [UInt8](repeating: 7, count: 300 * 1024))])
+                dropped = writer
+            }
+            // Then: once dropped it is gone (the queue does not hold it), and so is its temp file
+            #expect(dropped == nil)
+            #expect(Files.names(dir).isEmpty)
         }
     }
 }

@@ -57,8 +57,8 @@ struct EvictionTests {
             let b = try store.store(Array("bb".utf8), for: "https://h/b.png")
             let c = try store.store(Array("ccc".utf8), for: "https://h/c.png")
             let d = try store.store(Array("dddd".utf8), for: "https://h/d.png")
-            EntryRecord.moveToSidecar(cache: dir, key: a.key.name)  // sidecars go with their entries too
-            EntryRecord.moveToSidecar(cache: dir, key: c.key.name)
+            try EntryRecord.moveToSidecar(cache: dir, key: a.key.name)  // sidecars go with their entries too
+            try EntryRecord.moveToSidecar(cache: dir, key: c.key.name)
             Files.backdate(c.path, secondsAgo: 8 * 86400)
 
             let byURL = try store.evict(.keys([a.key, a.key]))
@@ -94,8 +94,8 @@ struct EvictionTests {
             let kept = try store.store(Array("k".utf8), for: "https://h/k.png")
             let gone = try store.store(Array("g".utf8), for: "https://h/g.png")
             // Sidecar records (a file system without extended attributes) can outlive their data
-            EntryRecord.moveToSidecar(cache: dir, key: kept.key.name)
-            EntryRecord.moveToSidecar(cache: dir, key: gone.key.name)
+            try EntryRecord.moveToSidecar(cache: dir, key: kept.key.name)
+            try EntryRecord.moveToSidecar(cache: dir, key: gone.key.name)
             unlink(gone.path)
             Files.write(dir + "/.tmp-old-1-x", [1, 2, 3])
             Files.write(dir + "/.tmp-new-1-y", [1, 2, 3])
@@ -130,7 +130,7 @@ struct ForeignFileTests {
     @Test func garbledMetadataAndStateNeverBreakReads() async throws {
         try await withStore { store, dir in
             let a = try store.store(Array("a".utf8), for: "https://h/a.png")
-            EntryRecord.attach(Array("mediacache-meta 1\nurl ht".utf8), to: a.path)
+            try EntryRecord.attach(Array("mediacache-meta 1\nurl ht".utf8), to: a.path)
             Files.write(dir + "/.mediacache/meta/" + a.key.name, Array("mediacache-meta 1\nurl ht".utf8))
             Files.write(dir + "/.mediacache/state", [0xFF, 0x00, 0x13])
             #expect(try store.list().first?.url == nil)

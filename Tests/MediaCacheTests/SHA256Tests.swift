@@ -111,7 +111,7 @@ struct SHA256Tests {
             let batches = (0..<5).map { _ in Self.randomBytes(300 * 1024, &rng) }
             let plan = [(0, 0), (1, 1), (0, 2), (1, 3), (2, 4)]  // writer, batch: A1 B1 A2 B2 C1
             for (writer, batch) in plan {
-                service.submit([ByteBuffer(bytes: batches[batch])], for: writers[writer])
+                service.submit([ByteBuffer(bytes: batches[batch])], to: writers[writer].hash)
             }
 
             // When: the queue runs
@@ -120,11 +120,11 @@ struct SHA256Tests {
 
             // Then: A and B went in two pairs, and C waits for a partner …
             #expect(service.counts.withLock { $0 } == (alone: 0, paired: 4 * 300 * 1024))
-            #expect(writers[2].hashes.queued == 1)
+            #expect(writers[2].hash.queued == 1)
             // … until its digest is wanted: then it goes alone
-            for writer in writers { service.drain(writer) }
+            for writer in writers { service.drain(writer.hash) }
             #expect(service.counts.withLock { $0 } == (alone: 300 * 1024, paired: 4 * 300 * 1024))
-            #expect(writers.allSatisfy { $0.hashes.queued == 0 })
+            #expect(writers.allSatisfy { $0.hash.queued == 0 })
             // And: every digest covers its own batches in order
             #expect(writers[0].finishHash() == Self.digest(batches[0] + batches[2], extensions: false))
             #expect(writers[1].finishHash() == Self.digest(batches[1] + batches[3], extensions: false))
@@ -148,12 +148,12 @@ struct SHA256Tests {
                     buffers.append(ByteBuffer(bytes: bytes[start..<end]))
                     start = end
                 }
-                service.submit(buffers, for: writers[writer])
+                service.submit(buffers, to: writers[writer].hash)
             }
 
             // When: the queue runs
             queue.resume()
-            for writer in writers { service.drain(writer) }
+            for writer in writers { service.drain(writer.hash) }
 
             // Then: every byte was hashed once, most of them in pairs, and each digest is its writer's bytes in order
             let counts = service.counts.withLock { $0 }
@@ -172,8 +172,8 @@ struct SHA256Tests {
             // Given: a held queue and one writer with as many batches queued as it may have
             let writer = writers[0]
             var rng = SystemRandomNumberGenerator()
-            let batches = (0..<WriterHashes.limit).map { _ in Self.randomBytes(300 * 1024, &rng) }
-            for batch in batches { service.submit([ByteBuffer(bytes: batch)], for: writer) }
+            let batches = (0..<StreamHash.limit).map { _ in Self.randomBytes(300 * 1024, &rng) }
+            for batch in batches { service.submit([ByteBuffer(bytes: batch)], to: writer.hash) }
 
             // When: the queue runs, with no partner and no one draining
             queue.resume()
@@ -181,8 +181,8 @@ struct SHA256Tests {
 
             // Then: the oldest batch was hashed alone (so the writer's next write need not block), the last one waits
             #expect(service.counts.withLock { $0 } == (alone: 300 * 1024, paired: 0))
-            #expect(writer.hashes.queued == WriterHashes.limit - 1)
-            service.drain(writer)
+            #expect(writer.hash.queued == StreamHash.limit - 1)
+            service.drain(writer.hash)
             #expect(writer.finishHash() == Self.digest(batches.flatMap { $0 }, extensions: false))
         }
     }

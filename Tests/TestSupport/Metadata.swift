@@ -17,18 +17,23 @@ public enum EntryRecord {
     }
 
     /// Replaces the record attached to the data file at `path`.
-    public static func attach(_ bytes: [UInt8], to path: String) {
+    public static func attach(_ bytes: [UInt8], to path: String) throws {
         let status = bytes.withUnsafeBytes { lsetxattr(path, attribute, $0.baseAddress, $0.count, 0) }
-        precondition(status == 0, "setxattr \(path): errno \(errno)")
+        guard status == 0 else { throw Failure.call("setxattr", path: path, errno: errno) }
     }
 
     /// Moves an entry's record from its data file to a sidecar file, as a
     /// cache on a file system without extended attributes holds it.
-    public static func moveToSidecar(cache: String, key: String) {
+    public static func moveToSidecar(cache: String, key: String) throws {
         let path = cache + "/" + key
-        guard let bytes = attached(to: path) else { preconditionFailure("no record on \(path)") }
+        guard let bytes = attached(to: path) else { throw Failure.noRecord(path) }
         Files.write(cache + "/.mediacache/meta/" + key, bytes)
-        precondition(lremovexattr(path, attribute) == 0, "removexattr \(path): errno \(errno)")
+        guard lremovexattr(path, attribute) == 0 else { throw Failure.call("removexattr", path: path, errno: errno) }
+    }
+
+    public enum Failure: Error {
+        case noRecord(String)
+        case call(String, path: String, errno: Int32)
     }
 }
 

@@ -21,8 +21,8 @@ struct ReliabilityCorruptionTests {
                 #expect(try CLI.run(["put", "-q", url] + common, stdin: Data(TestServer.body(url, size: 5000))).status == 0)
             }
             let keys = try urls.map { try CacheKey(url: $0).name }
-            EntryRecord.moveToSidecar(cache: cache, key: keys[1])
-            EntryRecord.moveToSidecar(cache: cache, key: keys[3])
+            try EntryRecord.moveToSidecar(cache: cache, key: keys[1])
+            try EntryRecord.moveToSidecar(cache: cache, key: keys[3])
             let corrupt = cache + "/" + keys[0]
             let flipped = try #require(Files.read(corrupt))[2500] ^ 0x01
             Files.patch(corrupt, at: 2500, [flipped])  // bit rot in place: the attached record stays
@@ -113,14 +113,14 @@ struct ReliabilityCorruptionTests {
             let outside = dir + "/outside"
             Files.write(outside, Array("mediacache-meta 1\nurl http://elsewhere/\nsize 1\n".utf8))
             let outsideBefore = Reliability.snapshot(outside)
-            EntryRecord.moveToSidecar(cache: cache, key: try CacheKey(url: urls[0]).name)
+            try EntryRecord.moveToSidecar(cache: cache, key: try CacheKey(url: urls[0]).name)
             #expect(Files.names(cache + "/.mediacache/meta").count == 1)
             for name in Files.names(cache + "/.mediacache/meta") {
                 try damage.apply(to: cache + "/.mediacache/meta/" + name, outside: outside)
             }
             for name in Files.entries(cache) {
                 guard let record = EntryRecord.attached(to: cache + "/" + name) else { continue }
-                EntryRecord.attach(damage.damaged(record) ?? [0xFF], to: cache + "/" + name)
+                try EntryRecord.attach(damage.damaged(record) ?? [0xFF], to: cache + "/" + name)
             }
             try damage.apply(to: cache + "/.mediacache/state", outside: outside)
             let input = dir + "/input"

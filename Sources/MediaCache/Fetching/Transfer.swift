@@ -125,6 +125,7 @@ extension Fetcher {
         var total: Int64 = 0
         var pending: [ByteBuffer] = []
         var pendingBytes = 0
+        let failure: AttemptFailure
         do {
             for try await chunk in body {
                 total += Int64(chunk.readableBytes)
@@ -132,7 +133,7 @@ extension Fetcher {
                 if let limit = settings.maxBytes, total > limit {
                     throw AttemptFailure(error: .bodyTooLarge(url: url, limit: limit), retryable: false, status: status)
                 }
-                pending.append(chunk)
+                Self.append(chunk, to: &pending)
                 pendingBytes += chunk.readableBytes
                 if pendingBytes >= Self.writeBatch {
                     written = try await write(pending, to: written, key: key)
@@ -140,19 +141,40 @@ extension Fetcher {
                     pendingBytes = 0
                 }
             }
-        } catch let failure as AttemptFailure {
-            written?.value.discard()
-            throw failure
+            return ReceivedBody(written: written, tail: pending, transferred: total)
+        } catch let error as AttemptFailure {
+            failure = error
         } catch let error as MediaCacheError {
-            written?.value.discard()
-            throw AttemptFailure(error: error, retryable: false, status: status)
+            failure = AttemptFailure(error: error, retryable: false, status: status)
         } catch {
-            written?.value.discard()
-            throw AttemptFailure(
+            failure = AttemptFailure(
                 error: .transfer(url: url, reason: "transfer cut off after \(total) bytes: \(Self.describe(error))"),
                 retryable: true, status: status)
         }
-        return ReceivedBody(written: written, tail: pending, transferred: total)
+        // Deleting the temp file is disk work, and may wait for its batches on the hash queue.
+        if let written { try? await offload { written.value.discard() } }
+        throw failure
+    }
+
+    /// Adds a received buffer to a batch. A small one is copied into a
+    /// buffer of the batch's own: a slice of the connection's read buffer
+    /// would keep that whole buffer alive, and a slow origin sending many
+    /// small pieces would pin far more memory than the batch holds.
+    static func append(_ chunk: ByteBuffer, to batch: inout [ByteBuffer]) {
+        let small = 16 * 1024
+        guard chunk.readableBytes < small else {
+            batch.append(chunk)
+            return
+        }
+        if let last = batch.indices.last, batch[last].capacity == 4 * small,
+            batch[last].writableBytes >= chunk.readableBytes
+        {
+            batch[last].writeImmutableBuffer(chunk)
+        } else {
+            var copy = ByteBufferAllocator().buffer(capacity: 4 * small)
+            copy.writeImmutableBuffer(chunk)
+            batch.append(copy)
+        }
     }
 
     /// Writes a batch on the thread pool, creating the temp file on the first one.

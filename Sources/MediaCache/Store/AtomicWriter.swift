@@ -20,7 +20,7 @@ import Darwin
 /// parallel writers into one flat directory do not queue behind each other
 /// (a named create holds that lock for the whole inode search, which on a
 /// busy ext4 volume is most of the cost of storing a small file); and a
-/// process killed mid-write leaves nothing behind, since an unlinked inode
+/// process killed while writing leaves nothing behind, since an unlinked inode
 /// is freed when its last descriptor closes. Where the file system has no
 /// unnamed files, the temp file is named like `.tmp-<hash>-<pid>-<random>`
 /// (starting with "." so vLLM ignores it) and renamed over the target.
@@ -33,10 +33,8 @@ final class AtomicWriter {
     /// The temp file's name, or nil while it is unnamed.
     private var tempName: String?
     private var fd: Int32
-    /// Hashes what is written: here, or on the hash service's queue for received batches (never both at once).
-    let hasher = SHA256Hasher()
-    /// The batches of this writer that the hash service has yet to hash.
-    let hashes = WriterHashes()
+    /// The hash of what is written: updated here, or on a hash queue for received batches (never both at once).
+    let hash = StreamHash()
     private(set) var bytesWritten: Int64 = 0
     private var finished = false
 
@@ -92,8 +90,8 @@ final class AtomicWriter {
             discard()
             throw .io(operation: "cannot write to", path: tempDescription, errno: code)
         }
-        HashService.shared.drain(self)  // anything queued with the hash service comes first
-        hasher.update(bytes)
+        hash.service.drain(hash)  // anything queued with the hash service comes first
+        hash.hasher.update(bytes)
         bytesWritten += Int64(bytes.count)
     }
 
@@ -106,14 +104,14 @@ final class AtomicWriter {
         let total = buffers.reduce(0) { $0 + $1.readableBytes }
         guard total > 0 else { return }
         let queued = HashService.takes(bytes: total)
-        if queued { HashService.shared.submit(buffers, for: self) }
+        if queued { hash.service.submit(buffers, to: hash) }
         let failure: Int32? = withExtendedLifetime(buffers) {
             // The pointers stay valid: `buffers` keeps every storage alive, and nothing writes to it.
             let pieces = buffers.map { $0.withUnsafeReadableBytes { $0 } }
             if let code = Posix.writeAll(fd, pieces) { return code }
             if !queued {
-                HashService.shared.drain(self)  // anything queued with the hash service comes first
-                for piece in pieces { hasher.update(piece) }
+                hash.service.drain(hash)  // anything queued with the hash service comes first
+                for piece in pieces { hash.hasher.update(piece) }
             }
             return nil
         }
@@ -154,8 +152,8 @@ final class AtomicWriter {
 
     /// The SHA-256 of everything written; call once, just before `commit`.
     func finishHash() -> String {
-        HashService.shared.drain(self)
-        return hasher.finalize()
+        hash.service.drain(hash)
+        return hash.hasher.finalize()
     }
 
     /// Attaches an extended attribute to the temp file, so that it is
@@ -250,7 +248,7 @@ final class AtomicWriter {
     func discard() {
         guard !finished else { return }
         finished = true
-        HashService.shared.drain(self)  // batches still queued would otherwise wait for a partner
+        hash.service.drain(hash)  // batches still queued would otherwise wait for a partner
         Posix.closeQuietly(fd)
         fd = -1
         if let tempName {
@@ -276,8 +274,10 @@ enum UnnamedFile {
     #else
     private static let tmpfile: Int32 = 0
     #endif
-    /// Whether a process without privilege can link an unnamed file in (through /proc).
-    static let linkable = geteuid() == 0 || access("/proc/self/fd", X_OK) == 0
+    /// Whether an unnamed file can surely be linked in: through /proc, which
+    /// works for everyone. (`AT_EMPTY_PATH` is tried first, but before Linux
+    /// 6.10 it needs a privilege that root in a container may lack.)
+    static let linkable = access("/proc/self/fd", X_OK) == 0
     /// Linux's `AT_EMPTY_PATH`, which glibc defines only under _GNU_SOURCE.
     static let atEmptyPath: Int32 = 0x1000
     /// Whether `linkat(fd, "", …, AT_EMPTY_PATH)` works here; false after it

@@ -101,10 +101,14 @@ extension CacheLayout {
         if fd >= 0 {
             defer { Posix.closeQuietly(fd) }
             var info = stat()
-            if fstat(fd, &info) == 0, Posix.isRegular(info), ExtendedAttribute.set(EntryMetadata.attributeName, bytes, on: fd) {
+            // Only onto the bytes it describes: the file may have been replaced meanwhile (vLLM takes no lock).
+            guard fstat(fd, &info) == 0, Posix.isRegular(info), Int64(info.st_size) == metadata.size else { return }
+            if ExtendedAttribute.set(EntryMetadata.attributeName, bytes, on: fd) {
                 unlinkat(metaFD.fd, key.name, 0)  // an older sidecar would only be shadowed
                 return
             }
+            // Refused: the sidecar written below must not be shadowed by the old attribute.
+            ExtendedAttribute.remove(EntryMetadata.attributeName, from: fd)
         }
         let writer = try AtomicWriter(directory: metaFD.fd, path: metaPath, target: key.name, tag: key.hashPrefix)
         try writer.write(bytes)
@@ -141,6 +145,13 @@ enum ExtendedAttribute {
         return value.withUnsafeBytes { fsetxattr(fd, name, $0.baseAddress, $0.count, 0) } == 0
         #else
         return false
+        #endif
+    }
+
+    /// Removes `name` from an open file, if it is there.
+    static func remove(_ name: String, from fd: Int32) {
+        #if os(Linux)
+        _ = fremovexattr(fd, name)
         #endif
     }
 

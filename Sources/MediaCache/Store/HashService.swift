@@ -17,15 +17,26 @@ import Synchronization
 /// the line. So each writer's bytes are hashed in the order written, never
 /// two pieces of one writer at once. A batch with no partner waits for the
 /// next one to arrive, of whatever writer, unless its writer cannot wait:
-/// it has `WriterHashes.limit` batches queued (its next write would block),
+/// it has `StreamHash.limit` batches queued (its next write would block),
 /// or someone wants its digest (`drain`). Then it is hashed alone, a piece at
 /// a time, so that a batch arriving meanwhile still joins it.
+///
+/// One queue hashes on one core; a process has one per two cores
+/// (`pool`), and each stream is given one of them in turn, so hashing
+/// scales with the machine as it did when every write hashed its own batch.
 final class HashService: Sendable {
-    static let shared = HashService()
+    /// The queues of this process: one per two cores.
+    static let pool: [HashService] = (0..<max(1, System.coreCount / 2)).map { _ in HashService() }
+    private static let turn = Atomic(0)
+
+    /// The queue for the next stream, in turn.
+    static func next() -> HashService {
+        pool[turn.wrappingAdd(1, ordering: .relaxed).oldValue % pool.count]
+    }
 
     /// A batch (the buffers of one write, as received), or what is left of it to hash.
     private struct Batch: @unchecked Sendable {  // handed between threads only under `state`'s lock
-        let writer: AtomicWriter
+        let stream: StreamHash
         var buffers: [ByteBuffer]
         /// The first buffer not hashed to its end.
         var next = 0
@@ -37,7 +48,7 @@ final class HashService: Sendable {
                 buffers[next] = ByteBuffer()  // let the received buffer go as soon as it is hashed
                 next += 1
             }
-            return Piece(writer: writer, bytes: bytes, last: next == buffers.count)
+            return Piece(stream: stream, bytes: bytes, last: next == buffers.count)
         }
 
         var front: Int { buffers[next].readableBytes }
@@ -46,7 +57,7 @@ final class HashService: Sendable {
 
     /// Part of a batch taken to be hashed now.
     private struct Piece {
-        let writer: AtomicWriter
+        let stream: StreamHash
         let bytes: ByteBuffer
         /// Whether this is the end of its batch.
         let last: Bool
@@ -54,7 +65,7 @@ final class HashService: Sendable {
 
     private struct State: @unchecked Sendable {  // see Batch
         var batches: [Batch] = []
-        /// Writers someone waits on in `drain`: hashed without waiting for a partner.
+        /// Streams someone waits on in `drain`: hashed without waiting for a partner.
         var draining: Set<ObjectIdentifier> = []
     }
 
@@ -77,23 +88,23 @@ final class HashService: Sendable {
     /// Bytes hashed alone and in pairs (tests and profiling read it).
     let counts = Mutex((alone: 0, paired: 0))
 
-    /// Queues `buffers` to be hashed into `writer`'s hasher after everything it queued before.
-    /// Blocks while the writer already has `WriterHashes.limit` batches queued.
-    func submit(_ buffers: [ByteBuffer], for writer: AtomicWriter) {
+    /// Queues `buffers` to be hashed into `stream` after everything it queued before.
+    /// Blocks while the stream already has `StreamHash.limit` batches queued.
+    func submit(_ buffers: [ByteBuffer], to stream: StreamHash) {
         let buffers = buffers.filter { $0.readableBytes > 0 }
         guard !buffers.isEmpty else { return }
-        writer.hashes.reserve()
-        state.withLock { $0.batches.append(Batch(writer: writer, buffers: buffers)) }
+        stream.reserve()
+        state.withLock { $0.batches.append(Batch(stream: stream, buffers: buffers)) }
         queue.async { self.hashWaiting() }
     }
 
-    /// Returns once everything `writer` queued here is hashed.
-    func drain(_ writer: AtomicWriter) {
-        guard writer.hashes.queued > 0 else { return }
-        let id = ObjectIdentifier(writer)
+    /// Returns once everything `stream` queued here is hashed.
+    func drain(_ stream: StreamHash) {
+        guard stream.queued > 0 else { return }
+        let id = ObjectIdentifier(stream)
         state.withLock { _ = $0.draining.insert(id) }
         queue.async { self.hashWaiting() }
-        writer.hashes.waitForAll()
+        stream.waitForAll()
         state.withLock { _ = $0.draining.remove(id) }
     }
 
@@ -102,9 +113,9 @@ final class HashService: Sendable {
         while let (first, second) = takePieces() {
             first.bytes.withUnsafeReadableBytes { a in
                 if let second {
-                    second.bytes.withUnsafeReadableBytes { b in SHA256Hasher.update(first.writer.hasher, a, second.writer.hasher, b) }
+                    second.bytes.withUnsafeReadableBytes { b in SHA256Hasher.update(first.stream.hasher, a, second.stream.hasher, b) }
                 } else {
-                    first.writer.hasher.update(a)
+                    first.stream.hasher.update(a)
                 }
             }
             counts.withLock { counts in
@@ -114,8 +125,8 @@ final class HashService: Sendable {
                     counts.alone += first.bytes.readableBytes
                 }
             }
-            if first.last { first.writer.hashes.release() }
-            if let second, second.last { second.writer.hashes.release() }
+            if first.last { first.stream.release() }
+            if let second, second.last { second.stream.release() }
         }
     }
 
@@ -125,7 +136,7 @@ final class HashService: Sendable {
     private func takePieces() -> (Piece, Piece?)? {
         state.withLock { state -> (Piece, Piece?)? in
             guard var first = state.batches.first else { return nil }
-            if let index = state.batches.firstIndex(where: { $0.writer !== first.writer }) {
+            if let index = state.batches.firstIndex(where: { $0.stream !== first.stream }) {
                 var second = state.batches.remove(at: index)
                 state.batches.removeFirst()
                 let length = min(first.front, second.front)
@@ -134,8 +145,8 @@ final class HashService: Sendable {
                 state.batches.insert(contentsOf: [first, second].filter { !$0.done }, at: 0)
                 return pieces
             }
-            // Only this writer has bytes queued (all of `batches` is its).
-            let cannotWait = state.batches.count >= WriterHashes.limit || state.draining.contains(ObjectIdentifier(first.writer))
+            // Only this stream has bytes queued (all of `batches` is its).
+            let cannotWait = state.batches.count >= StreamHash.limit || state.draining.contains(ObjectIdentifier(first.stream))
             guard cannotWait else { return nil }
             let piece = first.cut(first.front)
             if first.done { state.batches.removeFirst() } else { state.batches[0] = first }
@@ -144,13 +155,24 @@ final class HashService: Sendable {
     }
 }
 
-/// One writer's batches queued in the `HashService`.
-final class WriterHashes: Sendable {
-    /// Batches one writer may have queued.
+/// One stream's hash: its hasher, and its batches queued on its `HashService`.
+///
+/// The queue holds this, not the writer, so a writer dropped without
+/// `commit` is freed (and deletes its temp file) even while a batch of it
+/// waits: its `discard` drains them.
+final class StreamHash: @unchecked Sendable {  // the hasher is used by one thread at a time: the queue, or the writer after `drain`
+    /// Batches one stream may have queued.
     static let limit = 2
 
+    let hasher = SHA256Hasher()
+    /// The queue this stream's batches go to.
+    let service: HashService
     private let slots = DispatchSemaphore(value: limit)
     private let count = Atomic(0)
+
+    init(service: HashService = HashService.next()) {
+        self.service = service
+    }
 
     /// Batches queued and not yet hashed.
     var queued: Int { count.load(ordering: .acquiring) }

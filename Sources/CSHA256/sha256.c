@@ -51,6 +51,12 @@ SHA_TARGET static inline void store_state(uint32_t s[8], __m128i abef, __m128i c
    macros, not a loop over arrays, so an unoptimised (debug) build keeps
    every value in a variable and still runs at a useful speed. */
 #define LOAD(W, data, g) W = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)((data) + 16 * (g))), byte_swap)
+/* A block's sixteen message words into four registers. */
+#define LOAD_BLOCK(W0, W1, W2, W3, data) \
+    LOAD(W0, data, 0);                   \
+    LOAD(W1, data, 1);                   \
+    LOAD(W2, data, 2);                   \
+    LOAD(W3, data, 3)
 #define SCHEDULE(W0, W1, W2, W3)                                                        \
     W0 = _mm_sha256msg2_epu32(                                                          \
         _mm_add_epi32(_mm_sha256msg1_epu32(W0, W1), _mm_alignr_epi8(W3, W2, 4)), W3)
@@ -92,10 +98,7 @@ SHA_TARGET static void compress(uint32_t state[8], const uint8_t *data, size_t b
     load_state(state, &abef, &cdgh);
     for (; blocks > 0; blocks--, data += 64) {
         __m128i saved_abef = abef, saved_cdgh = cdgh;
-        LOAD(w0, data, 0);
-        LOAD(w1, data, 1);
-        LOAD(w2, data, 2);
-        LOAD(w3, data, 3);
+        LOAD_BLOCK(w0, w1, w2, w3, data);
         FOUR_STEPS1(0);
         FOUR_STEPS1(4);
         FOUR_STEPS1(8);
@@ -114,14 +117,8 @@ SHA_TARGET static void compress2(uint32_t a[8], const uint8_t *data_a, uint32_t 
     load_state(b, &abef2, &cdgh2);
     for (; blocks > 0; blocks--, data_a += 64, data_b += 64) {
         __m128i saved_abef = abef, saved_cdgh = cdgh, saved_abef2 = abef2, saved_cdgh2 = cdgh2;
-        LOAD(w0, data_a, 0);
-        LOAD(w1, data_a, 1);
-        LOAD(w2, data_a, 2);
-        LOAD(w3, data_a, 3);
-        LOAD(x0, data_b, 0);
-        LOAD(x1, data_b, 1);
-        LOAD(x2, data_b, 2);
-        LOAD(x3, data_b, 3);
+        LOAD_BLOCK(w0, w1, w2, w3, data_a);
+        LOAD_BLOCK(x0, x1, x2, x3, data_b);
         FOUR_STEPS2(0);
         FOUR_STEPS2(4);
         FOUR_STEPS2(8);

@@ -84,15 +84,7 @@ final class AtomicWriter {
 
     /// Appends bytes, hashing them on the way.
     func write(_ bytes: UnsafeRawBufferPointer) throws(MediaCacheError) {
-        guard bytes.count > 0 else { return }
-        EventLoopGuard.assertNotOnEventLoop()
-        if let code = Posix.writeAll(fd, bytes) {
-            discard()
-            throw .io(operation: "cannot write to", path: tempDescription, errno: code)
-        }
-        hash.service.drain(hash)  // anything queued with the hash service comes first
-        hash.hasher.update(bytes)
-        bytesWritten += Int64(bytes.count)
+        try append([bytes], queued: false)
     }
 
     /// Appends received buffers with one `writev`, without first copying
@@ -100,24 +92,27 @@ final class AtomicWriter {
     /// service meanwhile, perhaps together with another writer's; a small
     /// write is hashed here.
     func write(_ buffers: [ByteBuffer]) throws(MediaCacheError) {
-        EventLoopGuard.assertNotOnEventLoop()
         let total = buffers.reduce(0) { $0 + $1.readableBytes }
-        guard total > 0 else { return }
         let queued = HashService.takes(bytes: total)
         if queued { hash.service.submit(buffers, to: hash) }
-        let failure: Int32? = withExtendedLifetime(buffers) {
+        try withExtendedLifetime(buffers) { () throws(MediaCacheError) in
             // The pointers stay valid: `buffers` keeps every storage alive, and nothing writes to it.
-            let pieces = buffers.map { $0.withUnsafeReadableBytes { $0 } }
-            if let code = Posix.writeAll(fd, pieces) { return code }
-            if !queued {
-                hash.service.drain(hash)  // anything queued with the hash service comes first
-                for piece in pieces { hash.hasher.update(piece) }
-            }
-            return nil
+            try append(buffers.map { $0.withUnsafeReadableBytes { $0 } }, queued: queued)
         }
-        if let code = failure {
+    }
+
+    /// Writes `pieces` in order; hashes them here unless they were queued with the hash service.
+    private func append(_ pieces: [UnsafeRawBufferPointer], queued: Bool) throws(MediaCacheError) {
+        let total = pieces.reduce(0) { $0 + $1.count }
+        guard total > 0 else { return }
+        EventLoopGuard.assertNotOnEventLoop()
+        if let code = Posix.writeAll(fd, pieces) {
             discard()
             throw .io(operation: "cannot write to", path: tempDescription, errno: code)
+        }
+        if !queued {
+            hash.service.drain(hash)  // anything queued with the hash service comes first
+            for piece in pieces { hash.hasher.update(piece) }
         }
         bytesWritten += Int64(total)
     }

@@ -78,11 +78,7 @@ extension CacheStore {
         metadata.size = writer.bytesWritten
         metadata.sha256 = writer.finishHash()
         let encoded = Array(metadata.encoded().utf8)
-        var metaWriter: AtomicWriter?
-        if !writer.setAttribute(EntryMetadata.attributeName, encoded) {
-            metaWriter = try AtomicWriter(directory: layout.metaFD.fd, path: layout.metaPath, target: key.name, tag: key.hashPrefix)
-            try metaWriter?.write(encoded)
-        }
+        let metaWriter = writer.setAttribute(EntryMetadata.attributeName, encoded) ? nil : try layout.sidecar(encoded, for: key)
 
         let old = try publish(writer, metaWriter, key: key, lockHeld: lockHeld)
         let oldSize = old.map { Posix.isRegular($0) ? Int64($0.st_size) : 0 } ?? 0

@@ -110,9 +110,15 @@ extension CacheLayout {
             // Refused: the sidecar written below must not be shadowed by the old attribute.
             ExtendedAttribute.remove(EntryMetadata.attributeName, from: fd)
         }
+        try sidecar(bytes, for: key).commit()
+    }
+
+    /// A metadata file for `key` holding `bytes`, written and not yet published.
+    /// - Important: Disk I/O.
+    func sidecar(_ bytes: [UInt8], for key: CacheKey) throws(MediaCacheError) -> AtomicWriter {
         let writer = try AtomicWriter(directory: metaFD.fd, path: metaPath, target: key.name, tag: key.hashPrefix)
         try writer.write(bytes)
-        try writer.commit()
+        return writer
     }
 
     /// The largest metadata record read back, in bytes.

@@ -32,16 +32,7 @@ enum Posix {
 
     /// Writes all of `bytes`, retrying short writes and `EINTR`.
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += written
-        }
-        return nil
+        writeAll(fd, [bytes])
     }
 
     /// Writes all of `pieces` in order with `writev` (up to 1024 at a time),

@@ -6,7 +6,7 @@ import Synchronization
 /// two writers at a time (`SHA256Hasher.update(_:_:_:_:)`).
 ///
 /// A prewarm receives several downloads at once and writes each a batch
-/// (about 1 MiB of received buffers) at a time on the thread pool. Hashing
+/// (about 512 KiB of received buffers) at a time on the thread pool. Hashing
 /// a batch in its write runs one stream per core, which leaves the SHA unit
 /// idle half the time; handing the batches to one serial queue lets batches
 /// of two downloads be hashed together, for about 1.8 times the throughput.

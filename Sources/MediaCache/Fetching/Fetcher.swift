@@ -20,6 +20,8 @@ public final class Fetcher: Sendable {
     let threadPool: NIOThreadPool
     /// Body bytes received so far, across all transfers (for progress).
     let progress = NIOLockedValueBox<Int64>(0)
+    /// The key-lock stripes this fetcher's downloads hold.
+    let stripes = StripeWaits()
 
     public init(store: CacheStore, settings: FetchSettings, threadPool: NIOThreadPool = .singleton) {
         self.store = store
@@ -116,8 +118,11 @@ public final class Fetcher: Sendable {
             return .failure(url, .hostNotAllowed(url: url, host: URLCheck.host(of: url) ?? url), key: key)
         }
         do {
-            // Poll for the URL's lock without blocking a thread, backing off to 250 ms.
-            // After a wait, even --force takes the entry the other process just stored.
+            // Wait for the URL's lock without blocking a thread: woken at once
+            // when a download of this fetcher holds it (one of another URL on the
+            // same lock stripe), else polling, backing off to 250 ms. After a
+            // wait, even --force takes the entry the other process just stored.
+            let stripe = CacheLayout.lockStripe(of: key.name)
             var waited = false
             var pause: UInt64 = 10_000_000
             while true {
@@ -126,10 +131,15 @@ public final class Fetcher: Sendable {
                 case .fresh(let size):
                     return cached(url, key, size)
                 case .locked(let lock, let validators):
-                    defer { lock.value.unlock() }
+                    stripes.hold(stripe)
+                    defer {
+                        lock.value.unlock()
+                        stripes.release(stripe)  // after the unlock, so that whoever it wakes gets the lock
+                    }
                     return await download(url, key: key, conditional: validators)
                 case .busy:
                     waited = true
+                    if await stripes.waitIfHeld(stripe) { continue }
                     try await Task.sleep(nanoseconds: pause)
                     pause = min(pause * 2, 250_000_000)
                 }
@@ -189,6 +199,46 @@ public final class Fetcher: Sendable {
             } catch {
                 return .failure(url, Self.mediaError(error, url: url), key: key, attempts: attempt)
             }
+        }
+    }
+}
+
+/// The key-lock stripes held by one fetcher's downloads, and the fetches
+/// waiting for each.
+///
+/// Key locks are striped over 256 files (`CacheLayout.keyLock`), so in a
+/// prewarm of thousands of URLs, eight at a time, a new URL now and then
+/// finds its stripe held by a download of another URL in the same run. A
+/// lock held by another process can only be polled for, and the first poll
+/// comes 10 ms later, while a small download holds it for a few
+/// milliseconds; a download of this fetcher wakes its waiters as it lets go.
+final class StripeWaits: Sendable {
+    private let waiting = NIOLockedValueBox<[String: [CheckedContinuation<Bool, Never>]]>([:])
+    /// How many waits a release ended (tests read it).
+    let wakeups = NIOLockedValueBox(0)
+
+    /// Records that a download of this fetcher holds `stripe`.
+    func hold(_ stripe: String) {
+        waiting.withLockedValue { $0[stripe] = $0[stripe] ?? [] }
+    }
+
+    /// Records that the download let go of `stripe`, and wakes whoever waits for it.
+    func release(_ stripe: String) {
+        let waiters = waiting.withLockedValue { $0.removeValue(forKey: stripe) } ?? []
+        wakeups.withLockedValue { $0 += waiters.count }
+        for waiter in waiters { waiter.resume(returning: true) }
+    }
+
+    /// Waits until this fetcher's download holding `stripe` lets go; false
+    /// at once if none holds it (the holder is another process, or already gone).
+    func waitIfHeld(_ stripe: String) async -> Bool {
+        await withCheckedContinuation { waiter in
+            let queued = waiting.withLockedValue { waiting -> Bool in
+                guard waiting[stripe] != nil else { return false }
+                waiting[stripe]!.append(waiter)
+                return true
+            }
+            if !queued { waiter.resume(returning: false) }
         }
     }
 }

@@ -94,6 +94,9 @@ extension CacheLayout {
     /// a prewarm on most file systems. Two URLs that share a stripe only
     /// take turns publishing or downloading.
     func keyLock(named name: String) throws(MediaCacheError) -> FileLock {
-        try FileLock(directory: locksFD.fd, name: String(name.prefix(2)), path: locksPath)
+        try FileLock(directory: locksFD.fd, name: Self.lockStripe(of: name), path: locksPath)
     }
+
+    /// The name of the lock file that serialises writers of the entry `name`.
+    static func lockStripe(of name: String) -> String { String(name.prefix(2)) }
 }

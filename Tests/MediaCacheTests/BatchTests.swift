@@ -22,4 +22,19 @@ struct BatchTests {
         #expect(batch.allSatisfy { $0.readableBytes >= 16 * 1024 || $0.capacity == 64 * 1024 })
         #expect(batch.count < pieces.count)
     }
+
+    @Test("a piece that is a small part of a large read buffer is copied; one that is most of it is kept")
+    func piecesSmallBesideTheirReadBufferAreCopied() {
+        var read = ByteBuffer(repeating: 7, count: 256 * 1024)  // a socket read buffer at its largest
+        let sliver = read.readSlice(length: 40 * 1024)!  // under a quarter of it
+        var other = ByteBuffer(repeating: 9, count: 256 * 1024)
+        let most = other.readSlice(length: 200 * 1024)!
+        var batch: [ByteBuffer] = []
+        Fetcher.append(sliver, to: &batch)
+        Fetcher.append(most, to: &batch)
+        #expect(batch.count == 2)
+        #expect(batch[0].storageCapacity == 64 * 1024 && batch[0].readableBytes == 40 * 1024)  // a copy: the read buffer is free to go
+        #expect(batch[1].storageCapacity >= 256 * 1024)  // as received
+        #expect(batch.flatMap { $0.readableBytesView } == [UInt8](repeating: 7, count: 40 * 1024) + [UInt8](repeating: 9, count: 200 * 1024))
+    }
 }

@@ -5,35 +5,83 @@ import TestSupport
 
 @Suite("The fetcher's key locks")
 struct FetcherTests {
-    /// Two URLs whose entries share a key-lock stripe (the lock file is named
-    /// by the first two hex digits of the key): the second waits for the
-    /// first's download and is woken as it ends, not by polling.
+    /// A slow URL, and another whose entry shares its key-lock stripe (the
+    /// lock file is named by the first two hex digits of the key).
+    private static func stripeMates(_ server: TestServer, delay: Int = 150) throws -> (String, String) {
+        let first = server.url("/slow/stripe-a?size=20000&chunks=4&delay=\(delay)")
+        let stripe = CacheLayout.lockStripe(of: try CacheKey(url: first).name)
+        for index in 0..<20_000 {
+            let url = server.url("/file/stripe-b\(index)?size=3000")
+            if CacheLayout.lockStripe(of: try CacheKey(url: url).name) == stripe { return (first, url) }
+        }
+        throw MediaCacheError.io(operation: "no stripe mate for", path: first, errno: 0)
+    }
+
+    /// Waits until the origin has seen `count` requests with `prefix`, so
+    /// the download that sent them holds its lock.
+    private static func untilRequested(_ server: TestServer, _ prefix: String, count: Int = 1) async throws {
+        while server.requests(prefix: prefix) < count { try await Task.sleep(nanoseconds: 5_000_000) }
+    }
+
+    private static func fetcher(_ dir: String, force: Bool = false) throws -> Fetcher {
+        var settings = FetchSettings()
+        settings.force = force
+        return Fetcher(store: try CacheStore(CacheConfiguration(directory: dir)), settings: settings)
+    }
+
     @Test func aFetchWaitingForItsLockStripeIsWokenWhenThisProcessLetsGo() async throws {
         let server = try await TestServer.start()
-        let first = server.url("/slow/stripe-a?size=20000&chunks=4&delay=100")
-        let stripe = CacheLayout.lockStripe(of: try CacheKey(url: first).name)
-        var second: String?
-        for index in 0..<20_000 {
-            let url = server.url("/slow/stripe-b\(index)?size=20000&chunks=4&delay=100")
-            if CacheLayout.lockStripe(of: try CacheKey(url: url).name) == stripe {
-                second = url
-                break
-            }
-        }
-        let other = try #require(second)
+        let (slow, mate) = try Self.stripeMates(server)
         try await withTempDir { dir in
-            let store = try CacheStore(CacheConfiguration(directory: dir))
-            var settings = FetchSettings()
-            settings.jobs = 2
-            let fetcher = Fetcher(store: store, settings: settings)
-            let run = await fetcher.fetchAll([first, other]) { _ in }
+            let fetcher = try Self.fetcher(dir)
+            async let first = fetcher.fetch(slow)
+            try await Self.untilRequested(server, "/slow/stripe-a")
+            let second = await fetcher.fetch(mate)  // finds the stripe held by the slow download
+            #expect(await first.status == .fetched && second.status == .fetched)
+            #expect(fetcher.stripes.wakeups.withLockedValue { $0 } == 1)  // woken, not polling
+            #expect(try fetcher.store.metadata(for: CacheKey(url: mate))?.size == 3000)
             try await fetcher.shutdown()
-            #expect(run.outcomes.map(\.status) == [.fetched, .fetched])
-            // Each download holds the stripe for 300 ms or more, so whichever
-            // came second found it held and waited; the first's end woke it.
-            #expect(fetcher.stripes.wakeups.withLockedValue { $0 } == 1)
-            #expect(server.requests(prefix: "/slow/") == 2)
-            #expect(try store.metadata(for: CacheKey(url: other))?.size == 20000)
+        }
+        await server.stop()
+    }
+
+    @Test func forceStillDownloadsAfterWaitingForAnotherURLOnTheStripe() async throws {
+        let server = try await TestServer.start()
+        let (slow, mate) = try Self.stripeMates(server)
+        try await withTempDir { dir in
+            let plain = try Self.fetcher(dir)
+            #expect(await plain.fetch(mate).status == .fetched)
+            try await plain.shutdown()
+            let forcing = try Self.fetcher(dir, force: true)
+            async let first = forcing.fetch(slow)
+            try await Self.untilRequested(server, "/slow/stripe-a")
+            let second = await forcing.fetch(mate)
+            #expect(await first.status == .fetched)
+            #expect(second.status == .fetched)  // the wait was for another URL: --force still holds
+            #expect(server.requests(prefix: "/file/stripe-b") == 2)
+            try await forcing.shutdown()
+        }
+        await server.stop()
+    }
+
+    @Test func cancellingAFetchThatWaitsForItsStripeEndsItAtOnce() async throws {
+        let server = try await TestServer.start()
+        let (slow, mate) = try Self.stripeMates(server, delay: 1000)  // the slow one holds the stripe for 3 s or more
+        try await withTempDir { dir in
+            let fetcher = try Self.fetcher(dir)
+            let first = Task { await fetcher.fetch(slow) }
+            try await Self.untilRequested(server, "/slow/stripe-a")
+            let second = Task { await fetcher.fetch(mate) }
+            try await Task.sleep(nanoseconds: 100_000_000)  // let it find the stripe held and wait
+            second.cancel()
+            let outcome = await second.value
+            #expect(outcome.status == .failed)
+            #expect(server.requests(prefix: "/file/stripe-b") == 0)
+            #expect(server.requests(prefix: "/slow/stripe-a") == 1)
+            // The slow download is still going: the cancelled fetch did not wait for it.
+            #expect(fetcher.stripes.wakeups.withLockedValue { $0 } == 0)
+            #expect(await first.value.status == .fetched)
+            try await fetcher.shutdown()
         }
         await server.stop()
     }

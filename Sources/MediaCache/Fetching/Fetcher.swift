@@ -51,11 +51,14 @@ public final class Fetcher: Sendable {
     /// task per 64 KiB, and a window update to the origin after each read;
     /// on loopback, receiving cost three times what curl's 100 KiB reads
     /// did. Reads grow to this size only while the socket has that much
-    /// waiting (NIO's adaptive allocator), so a small body still gets small reads.
+    /// waiting (NIO's adaptive allocator), so a small body still gets small
+    /// reads. The cost: a connection keeps its read buffers (NIO pools up to
+    /// four) between requests, so an idle one can hold about 1 MiB.
     static let maxRead = 256 * 1024
 
     @Sendable private static func tuneReads(_ channel: any Channel) -> EventLoopFuture<Void> {
         channel.setOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maxRead))
+            .recover { _ in }  // a channel that refuses it (closed already) fails on its own; tuning never fails a request
     }
 
     /// Closes the connection pool. Call once, after the last fetch.
@@ -119,9 +122,9 @@ public final class Fetcher: Sendable {
         }
         do {
             // Wait for the URL's lock without blocking a thread: woken at once
-            // when a download of this fetcher holds it (one of another URL on the
-            // same lock stripe), else polling, backing off to 250 ms. After a
-            // wait, even --force takes the entry the other process just stored.
+            // when a download of this fetcher holds it, else polling, backing
+            // off to 250 ms. After waiting for a download of this URL, even
+            // --force takes the entry it just stored.
             let stripe = CacheLayout.lockStripe(of: key.name)
             var waited = false
             var pause: UInt64 = 10_000_000
@@ -131,15 +134,20 @@ public final class Fetcher: Sendable {
                 case .fresh(let size):
                     return cached(url, key, size)
                 case .locked(let lock, let validators):
-                    stripes.hold(stripe)
+                    stripes.hold(stripe, for: key.name)
                     defer {
                         lock.value.unlock()
-                        stripes.release(stripe)  // after the unlock, so that whoever it wakes gets the lock
+                        stripes.release(stripe, for: key.name)  // after the unlock, so that whoever it wakes can take the lock
                     }
                     return await download(url, key: key, conditional: validators)
                 case .busy:
-                    waited = true
-                    if await stripes.waitIfHeld(stripe) { continue }
+                    if let released = await stripes.waitIfHeld(stripe) {
+                        // Woken by a download of this fetcher: of this URL, or of another on the same stripe.
+                        if released == key.name { waited = true }
+                        try Task.checkCancellation()
+                        continue
+                    }
+                    waited = true  // held by another process, perhaps for this URL
                     try await Task.sleep(nanoseconds: pause)
                     pause = min(pause * 2, 250_000_000)
                 }
@@ -199,46 +207,6 @@ public final class Fetcher: Sendable {
             } catch {
                 return .failure(url, Self.mediaError(error, url: url), key: key, attempts: attempt)
             }
-        }
-    }
-}
-
-/// The key-lock stripes held by one fetcher's downloads, and the fetches
-/// waiting for each.
-///
-/// Key locks are striped over 256 files (`CacheLayout.keyLock`), so in a
-/// prewarm of thousands of URLs, eight at a time, a new URL now and then
-/// finds its stripe held by a download of another URL in the same run. A
-/// lock held by another process can only be polled for, and the first poll
-/// comes 10 ms later, while a small download holds it for a few
-/// milliseconds; a download of this fetcher wakes its waiters as it lets go.
-final class StripeWaits: Sendable {
-    private let waiting = NIOLockedValueBox<[String: [CheckedContinuation<Bool, Never>]]>([:])
-    /// How many waits a release ended (tests read it).
-    let wakeups = NIOLockedValueBox(0)
-
-    /// Records that a download of this fetcher holds `stripe`.
-    func hold(_ stripe: String) {
-        waiting.withLockedValue { $0[stripe] = $0[stripe] ?? [] }
-    }
-
-    /// Records that the download let go of `stripe`, and wakes whoever waits for it.
-    func release(_ stripe: String) {
-        let waiters = waiting.withLockedValue { $0.removeValue(forKey: stripe) } ?? []
-        wakeups.withLockedValue { $0 += waiters.count }
-        for waiter in waiters { waiter.resume(returning: true) }
-    }
-
-    /// Waits until this fetcher's download holding `stripe` lets go; false
-    /// at once if none holds it (the holder is another process, or already gone).
-    func waitIfHeld(_ stripe: String) async -> Bool {
-        await withCheckedContinuation { waiter in
-            let queued = waiting.withLockedValue { waiting -> Bool in
-                guard waiting[stripe] != nil else { return false }
-                waiting[stripe]!.append(waiter)
-                return true
-            }
-            if !queued { waiter.resume(returning: false) }
         }
     }
 }

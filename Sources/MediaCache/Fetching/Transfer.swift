@@ -159,13 +159,14 @@ extension Fetcher {
         throw failure
     }
 
-    /// Adds a received buffer to a batch. A small one is copied into a
-    /// buffer of the batch's own: a slice of the connection's read buffer
-    /// would keep that whole buffer alive, and a slow origin sending many
-    /// small pieces would pin far more memory than the batch holds.
+    /// Adds a received buffer to a batch. One that is small, or small beside
+    /// the read buffer it is a slice of, is copied into a buffer of the
+    /// batch's own: the slice would keep that whole read buffer (up to
+    /// `maxRead`) alive, and a slow origin sending many small pieces would
+    /// pin far more memory than the batch holds.
     static func append(_ chunk: ByteBuffer, to batch: inout [ByteBuffer]) {
         let small = 16 * 1024
-        guard chunk.readableBytes < small else {
+        guard chunk.readableBytes < small || chunk.readableBytes * 4 < chunk.storageCapacity else {
             batch.append(chunk)
             return
         }
@@ -174,7 +175,7 @@ extension Fetcher {
         {
             batch[last].writeImmutableBuffer(chunk)
         } else {
-            var copy = ByteBufferAllocator().buffer(capacity: 4 * small)
+            var copy = ByteBufferAllocator().buffer(capacity: max(4 * small, chunk.readableBytes))
             copy.writeImmutableBuffer(chunk)
             batch.append(copy)
         }

@@ -38,7 +38,7 @@ struct FetcherTests {
             try await Self.untilRequested(server, "/slow/stripe-a")
             let second = await fetcher.fetch(mate)  // finds the stripe held by the slow download
             #expect(await first.status == .fetched && second.status == .fetched)
-            #expect(fetcher.stripes.wakeups.withLockedValue { $0 } == 1)  // woken, not polling
+            #expect(fetcher.stripes.wakeups == 1)  // woken, not polling
             #expect(try fetcher.store.metadata(for: CacheKey(url: mate))?.size == 3000)
             try await fetcher.shutdown()
         }
@@ -79,7 +79,7 @@ struct FetcherTests {
             #expect(server.requests(prefix: "/file/stripe-b") == 0)
             #expect(server.requests(prefix: "/slow/stripe-a") == 1)
             // The slow download is still going: the cancelled fetch did not wait for it.
-            #expect(fetcher.stripes.wakeups.withLockedValue { $0 } == 0)
+            #expect(fetcher.stripes.wakeups == 0)
             #expect(await first.value.status == .fetched)
             try await fetcher.shutdown()
         }

@@ -6,7 +6,7 @@
    waits for the one before, so the SHA unit is mostly idle. Two independent
    streams interleaved fill it, for about 1.8 times the throughput on one
    core. mediacache hashes several downloads at a time, so it pairs them
-   (see HashPairing.swift). Everything here is only to be called when
+   (see HashService.swift). Everything here is only to be called when
    mc_sha256_available() says so; elsewhere libcrypto does the hashing. */
 #include <stddef.h>
 #include <stdint.h>

@@ -18,11 +18,14 @@ final class StripeWaits: Sendable {
         /// The fetches waiting for each stripe, by id.
         var waiters: [String: [Int: CheckedContinuation<String?, Never>]] = [:]
         var nextID = 0
+        /// How many waits a release ended.
+        var wakeups = 0
     }
 
     private let state = NIOLockedValueBox(State())
+
     /// How many waits a release ended (tests read it).
-    let wakeups = NIOLockedValueBox(0)
+    var wakeups: Int { state.withLockedValue { $0.wakeups } }
 
     /// Records that a download of `key` holds `stripe`.
     func hold(_ stripe: String, for key: String) {
@@ -37,9 +40,10 @@ final class StripeWaits: Sendable {
                 keys.remove(at: index)
                 state.holders[stripe] = keys.isEmpty ? nil : keys
             }
-            return Array((state.waiters.removeValue(forKey: stripe) ?? [:]).values)
+            let woken = Array((state.waiters.removeValue(forKey: stripe) ?? [:]).values)
+            state.wakeups += woken.count
+            return woken
         }
-        wakeups.withLockedValue { $0 += woken.count }
         for waiter in woken { waiter.resume(returning: key) }
     }
 

@@ -9,7 +9,7 @@ import CSHA256
 /// Two engines. Where the CPU has the x86-64 SHA extensions, this project's
 /// own code (`Sources/CSHA256`), which runs one stream at libcrypto's speed
 /// and can also hash two streams at once on one core for about 1.8 times
-/// the throughput (`update(_:_:_:_:)`, used by `HashPairing`). Elsewhere
+/// the throughput (`update(_:_:_:_:)`, used by `HashService`). Elsewhere
 /// libcrypto's SHA256_Init/Update/Final.
 ///
 /// Not libcrypto's EVP interface, on purpose: OpenSSL 3's first

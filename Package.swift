@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "CSHA256"),
         // Extended attributes (a Linux header only, no library).
         .systemLibrary(name: "CFileSystem"),
+        // glibc's allocator settings (a header only, no library), for the executable.
+        .systemLibrary(name: "CAllocator"),
         .target(
             name: "MediaCache",
             dependencies: [
@@ -41,6 +43,7 @@ let package = Package(
             name: "mediacache",
             dependencies: [
                 "MediaCache",
+                "CAllocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

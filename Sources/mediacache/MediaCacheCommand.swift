@@ -36,6 +36,7 @@ struct MediaCacheCommand: AsyncParsableCommand {
     static func main() async {
         if GetFastPath.run(CommandLine.arguments) { return }  // a plain `get` skips the parser: see GetFastPath
         Interruption.install()
+        AllocatorTuning.keepFreedMemory()
         await main(nil)
     }
 }

@@ -8,7 +8,7 @@ import TestSupport
 struct PosixTests {
     @Test("writeAll of many pieces: every byte in order, empty pieces skipped")
     func gatherWrite() async throws {
-        try await withTempDir { dir in
+        await withTempDir { dir in
             var rng = SystemRandomNumberGenerator()
             let pieces: [[UInt8]] = (0..<300).map { index in
                 index % 50 == 0 ? [] : (0..<Int.random(in: 1...9000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }

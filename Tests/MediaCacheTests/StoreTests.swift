@@ -113,7 +113,7 @@ struct StoreTests {
 
     @Test func replacingAnEntryKeepsOneFileWithTheNewBytes() async throws {
         try await withStore { store, dir in
-            try store.store(Array("one".utf8), for: "https://h/r.png")
+            _ = try store.store(Array("one".utf8), for: "https://h/r.png")
             let second = try store.store(Array("two!".utf8), for: "https://h/r.png")
             #expect(second.replaced)
             #expect(Files.read(second.path) == Array("two!".utf8))
@@ -124,7 +124,7 @@ struct StoreTests {
 
     @Test func putNeverEvictsTheEntryJustWrittenEvenWhenItAloneIsTooBig() async throws {
         try await withStore(maxBytes: 1000) { store, dir in
-            try store.store([UInt8](repeating: 1, count: 400), for: "https://h/a.bin")
+            _ = try store.store([UInt8](repeating: 1, count: 400), for: "https://h/a.bin")
             let big = try store.store([UInt8](repeating: 2, count: 1500), for: "https://h/big.bin")
             #expect(big.overLimit)
             #expect(Files.entries(dir) == [big.key.name])
@@ -150,7 +150,7 @@ struct StoreTests {
 
     @Test func theSizeAccountFollowsPutsAndEvictions() async throws {
         try await withStore { store, dir in
-            for i in 0..<5 { try store.store([UInt8](repeating: 0, count: 100 * (i + 1)), for: "https://h/\(i).bin") }
+            for i in 0..<5 { _ = try store.store([UInt8](repeating: 0, count: 100 * (i + 1)), for: "https://h/\(i).bin") }
             _ = try store.evict(.keys([CacheKey(url: "https://h/0.bin")]))
             let state = String(decoding: Files.read(dir + "/.mediacache/state") ?? [], as: UTF8.self)
             #expect(state.contains("account_bytes 1400\n"))

@@ -75,7 +75,7 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
             headers.add(name: "Content-Length", value: "\(size)")
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body.prefix(size / 2))))))
-                .whenComplete { _ in context.close(promise: nil) }
+                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case "hang":
             _ = seen
         default:
@@ -104,7 +104,7 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             let count = min(piece, size - offset)
             let bytes = TestServer.fill(seed: seed, from: offset, count: count)
-            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes))))).whenComplete { result in
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes))))).assumeIsolated().whenComplete { result in
                 if case .success = result { next(offset + count) }
             }
         }
@@ -123,7 +123,7 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             let end = min(body.count, offset + step)
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body[offset..<end])))), promise: nil)
-            context.eventLoop.scheduleTask(in: .milliseconds(delayMS)) { next(end) }
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(delayMS)) { next(end) }
         }
         next(0)
     }

@@ -68,13 +68,13 @@ public final class RunningProcess: @unchecked Sendable {
         let base = NSTemporaryDirectory() + "mediacache-proc-" + UUID().uuidString
         outFile = base + ".out"
         errFile = base + ".err"
-        FileManager.default.createFile(atPath: outFile, contents: nil)
-        FileManager.default.createFile(atPath: errFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: outFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: outFile)
         process.standardError = FileHandle(forWritingAtPath: errFile)
         if let stdin {
             let input = base + ".in"
-            FileManager.default.createFile(atPath: input, contents: stdin)
+            _ = FileManager.default.createFile(atPath: input, contents: stdin)
             process.standardInput = FileHandle(forReadingAtPath: input)
             defer { try? FileManager.default.removeItem(atPath: input) }
             try process.run()
@@ -110,7 +110,7 @@ public final class RunningProcess: @unchecked Sendable {
 /// Small file helpers for tests.
 public enum Files {
     public static func write(_ path: String, _ bytes: [UInt8]) {
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
     public static func read(_ path: String) -> [UInt8]? {

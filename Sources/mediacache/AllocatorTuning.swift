@@ -12,10 +12,12 @@ import Glibc
 /// buffers land on pages the kernel has to fault in again: eight 64 MiB
 /// downloads took 11-15 thousand page faults, where eight `curl`s take
 /// about 5.5 thousand. In a virtual machine a fault is dear (about 2.5 µs
-/// here, far more while the host is busy), and one prewarm in three ran
-/// 1.5-2x slower, all of it in system time. Keeping freed memory in the
-/// heap, where the next buffers reuse it, halves the faults; peak RSS stays
-/// where it was (about 40 MiB), since what is kept is what the peak needed.
+/// on the benchmark machine when quiet), and in its busy spells up to a
+/// third of the prewarms ran 1.5-2x slower, the extra all system time.
+/// Keeping freed memory in the heap, where the next buffers reuse it,
+/// halves the faults and made those slow runs rarer (docs/benchmarks.md,
+/// section 2). Peak RSS stays where it was (about 40 MiB): what is kept is
+/// what the peak needed anyway.
 ///
 /// A user who sets glibc's malloc tunables (`GLIBC_TUNABLES`) keeps them.
 enum AllocatorTuning {

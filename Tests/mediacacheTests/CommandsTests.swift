@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 
 /// `mediacache ARGS --cache-dir DIR`.
+@discardableResult
 func mc(_ dir: String, _ arguments: String..., stdin: Data? = nil, env: [String: String] = [:]) throws -> ProcessResult {
     try CLI.run(arguments + ["--cache-dir", dir], stdin: stdin, environment: env)
 }

@@ -19,7 +19,7 @@ struct ReliabilityMemoryTests {
             let cache = dir + "/cache"
             let common = ["--cache-dir", cache]
             let big = dir + "/big"
-            FileManager.default.createFile(atPath: big, contents: nil)
+            _ = FileManager.default.createFile(atPath: big, contents: nil)
             #expect(truncate(big, 256 << 20) == 0)
             let fetchURL = server.url("/file/memory?size=\(128 << 20)")
             let runs: [(String, [String], Int)] = [

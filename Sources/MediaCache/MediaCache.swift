@@ -36,7 +36,7 @@ public final class MediaCache: Sendable {
     /// The bytes cached for `url`, or nil on a miss. Counts a hit or a miss and marks the entry used.
     public func data(for url: String) async throws -> [UInt8]? {
         try await offload { [store] in
-            guard let entry = try store.open(CacheKey(url: url)) else { return nil }
+            guard let entry = try store.open(url: url) else { return nil }
             return try EntryReader.readAll(entry)
         }
     }
@@ -46,7 +46,7 @@ public final class MediaCache: Sendable {
     /// The file may be evicted later by another process; open it soon, or copy it.
     public func fileURL(for url: String) async throws -> URL? {
         try await offload { [store] in
-            try store.open(CacheKey(url: url)).map { URL(fileURLWithPath: $0.path) }
+            try store.open(url: url).map { URL(fileURLWithPath: $0.path) }
         }
     }
 

@@ -45,10 +45,15 @@ extension MediaCacheCommand {
         }
 
         func run() throws {
+            let rules = try options.configuration().suffixRules
             let selection: EvictionSelection = try reporting {
                 if all { return .all }
                 if let olderThan { return .olderThan(try DurationText.parse(olderThan, name: "--older-than")) }
-                return .keys(try urls.map { url throws(MediaCacheError) in try CacheKey(url: url) } + keys.map { name throws(MediaCacheError) in try CacheKey(name: name) })
+                // A URL's entry under any name vLLM may have given it (see SuffixRules).
+                var named: [CacheKey] = []
+                for url in urls { named += try CacheKey.names(of: url, rules: rules) }
+                for name in keys { named.append(try CacheKey(name: name)) }
+                return .keys(named)
             }
             let store = try options.openStore()
             let (plan, result) = try reporting { try store.evict(selection, dryRun: dryRun) }

@@ -72,13 +72,9 @@ extension MediaCacheCommand {
             var list = URLList()
             for url in urls { list.add(url, source: "argument") }
             for file in input {
-                let text = try reporting { try InputFile.read(file) }
-                var number = 0
-                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                    number += 1
-                    let trimmed = String(line).trimmingSpaces()
-                    if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-                    list.add(trimmed, source: "\(file == "-" ? "stdin" : file):\(number)")
+                let bytes = try reporting { try InputFile.read(file) }
+                for (number, line) in URLListText.lines(bytes) {
+                    list.add(line, source: "\(file == "-" ? "stdin" : file):\(number)")
                 }
             }
             return list
@@ -90,12 +86,13 @@ extension MediaCacheCommand {
 struct URLList {
     var urls: [String] = []
     var rejected: [(source: String, url: String, error: MediaCacheError)] = []
-    private var seen = Set<String>()
+    /// By UTF-8 bytes: `Set<String>` would merge canonically equivalent spellings.
+    private var seen = Set<[UInt8]>()
 
     mutating func add(_ url: String, source: String) {
         do {
             _ = try CacheKey(url: url)
-            if seen.insert(url).inserted { urls.append(url) }
+            if seen.insert(Array(url.utf8)).inserted { urls.append(url) }
         } catch {
             rejected.append((source, url, error))
         }
@@ -104,7 +101,7 @@ struct URLList {
 
 enum InputFile {
     /// The whole of a list file (or stdin for "-").
-    static func read(_ path: String) throws(MediaCacheError) -> String {
+    static func read(_ path: String) throws(MediaCacheError) -> [UInt8] {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .inputUnreadable(path: path, errno: errno) }
         defer { if fd != 0 { close(fd) } }
@@ -117,6 +114,27 @@ enum InputFile {
             if count == 0 { break }
             bytes += chunk[0..<count]
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
+    }
+}
+
+/// The lines of a URL list, as people and other tools write them.
+enum URLListText {
+    /// Numbered lines with URLs: split on LF bytes (a CRLF is one `Character`
+    /// in Swift, so splitting text on "\n" would glue CRLF lines together),
+    /// without a leading UTF-8 byte-order mark, a trailing CR, or white space
+    /// around the URL; blank lines and `#` comments are left out.
+    static func lines(_ bytes: [UInt8]) -> [(number: Int, text: String)] {
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        var result: [(Int, String)] = []
+        for (index, raw) in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            var line = raw
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            let text = String(decoding: line, as: UTF8.self).trimmingSpaces()
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            result.append((index + 1, text))
+        }
+        return result
     }
 }

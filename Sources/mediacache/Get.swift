@@ -42,13 +42,17 @@ extension MediaCacheCommand {
 
         func run() async throws {
             // A bad URL is refused before the store is opened, so it cannot create a cache directory.
-            let key = try reporting { try CacheKey(url: url) }
+            let config = try options.configuration()
+            _ = try reporting { try CacheKey(url: url, rules: config.suffixRules) }
             let store = try options.openStore()
-            var entry = try reporting { try store.open(key) }
-            if entry == nil && fetch {
+            var entry: CacheStore.OpenEntry?
+            if fetch {
+                // The fetch counts the hit (a fresh entry) or the miss (a download) itself.
                 let outcome = try await FetchCommandRunner.fetchOne(url, store: store, options: fetchOptions)
                 if let error = outcome.error { throw fail(error) }
-                entry = try reporting { try store.open(key, count: false) }
+                entry = try reporting { try store.open(url: url, count: false) }
+            } else {
+                entry = try reporting { try store.open(url: url) }
             }
             guard let entry else {
                 if !quiet { warn("miss: \(url)") }

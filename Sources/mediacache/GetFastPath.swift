@@ -35,13 +35,13 @@ enum GetFastPath {
             }
         }
         // The key first: a bad URL must leave even a cache directory not yet created alone.
-        guard let url, let key = try? CacheKey(url: url),
-            let configuration = try? CacheConfiguration.resolve(directory: cacheDir, environment: Environment.current()),
+        guard let url, let configuration = try? CacheConfiguration.resolve(directory: cacheDir, environment: Environment.current()),
+            (try? CacheKey(url: url, rules: configuration.suffixRules)) != nil,
             let store = try? CacheStore(configuration)
         else { return false }
         let lookup: CacheStore.OpenEntry?
         do {
-            lookup = try store.open(key)  // counts the hit or miss, as `Get` does
+            lookup = try store.open(url: url)  // counts the hit or miss, as `Get` does
         } catch {
             return false
         }

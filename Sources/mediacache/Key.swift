@@ -20,7 +20,7 @@ extension MediaCacheCommand {
             let config = try options.configuration()
             var out = ""
             for url in urls {
-                let key = try reporting { try CacheKey(url: url) }
+                let key = try reporting { try CacheKey(url: url, rules: config.suffixRules) }
                 out += (path ? config.directory + "/" + key.name : key.name) + "\n"
             }
             StandardOutput.write(out)

@@ -35,7 +35,8 @@ extension MediaCacheCommand {
         func run() throws {
             // Bad input (URL, missing file) is refused before the store is opened,
             // so it cannot create a cache directory (invariant 6).
-            _ = try reporting { try CacheKey(url: url) }
+            let rules = try options.configuration().suffixRules
+            _ = try reporting { try CacheKey(url: url, rules: rules) }
             let fd: Int32
             if file == "-" {
                 fd = 0

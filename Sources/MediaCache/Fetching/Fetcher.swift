@@ -79,11 +79,13 @@ public final class Fetcher: Sendable {
     /// calling `onEach` as each finishes, then enforces the size limit,
     /// evicting this run's entries last.
     ///
-    /// Duplicates are fetched once (each is still reported).
+    /// Duplicates are fetched once (each is still reported). URLs are the
+    /// same only when their UTF-8 bytes are: `String ==` would merge the NFC
+    /// and NFD spellings of one name, which vLLM keeps as two entries.
     public func fetchAll(_ urls: [String], onEach: @escaping @Sendable (FetchOutcome) -> Void) async -> FetchRun {
         var unique: [String] = []
-        var seen = Set<String>()
-        for url in urls where seen.insert(url).inserted { unique.append(url) }
+        var seen = Set<[UInt8]>()
+        for url in urls where seen.insert(Array(url.utf8)).inserted { unique.append(url) }
         var outcomes: [FetchOutcome] = []
         await withTaskGroup(of: FetchOutcome.self) { group in
             var next = unique.makeIterator()
@@ -113,7 +115,7 @@ public final class Fetcher: Sendable {
     public func fetch(_ url: String) async -> FetchOutcome {
         let key: CacheKey
         do {
-            key = try CacheKey(url: url)
+            key = try store.key(for: url)
         } catch {
             return .failure(url, error)
         }

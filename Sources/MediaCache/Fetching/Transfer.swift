@@ -106,7 +106,7 @@ extension Fetcher {
         guard let host = URLCheck.host(of: target), settings.allows(host: host) else {
             throw AttemptFailure(error: .hostNotAllowed(url: original, host: URLCheck.host(of: target) ?? target), retryable: false)
         }
-        var request = HTTPClientRequest(url: target)
+        var request = HTTPClientRequest(url: RequestTarget.of(target))
         request.headers.add(name: "User-Agent", value: settings.userAgent)
         if let conditional {
             if let etag = conditional.etag { request.headers.add(name: "If-None-Match", value: etag) }
@@ -202,7 +202,7 @@ extension Fetcher {
     }
 
     static func resolve(_ location: String, against base: String) -> String? {
-        guard let baseURL = URL(string: base), let next = URL(string: location, relativeTo: baseURL)?.absoluteString,
+        guard let baseURL = URL(string: RequestTarget.of(base)), let next = URL(string: location, relativeTo: baseURL)?.absoluteString,
             (try? URLCheck.validate(next)) != nil
         else { return nil }
         return next

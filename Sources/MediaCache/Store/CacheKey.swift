@@ -2,8 +2,12 @@
 ///
 /// The first 20 hex digits of SHA-256 of the URL's UTF-8 bytes, then the
 /// suffix that Python's `pathlib.Path(url.split("?", 1)[0]).suffix` gives
-/// (as Python 3.10–3.13 compute it). Matching vLLM to the byte is what lets
-/// one directory serve both vLLM and this tool.
+/// under the rules of the Python that runs vLLM (see `SuffixRules`).
+/// Matching vLLM to the byte is what lets one directory serve both.
+///
+/// Keys are equal when their names have the same UTF-8 bytes: Swift's
+/// `String ==` would call canonically equivalent spellings equal, which the
+/// file system and vLLM never do.
 public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     /// The data file's name inside the cache directory.
     public let name: String
@@ -14,14 +18,25 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     static let maxNameLength = 255
 
     /// The key of `url`, after checking that it is an http(s) URL.
-    public init(url: String) throws(MediaCacheError) {
+    public init(url: String, rules: SuffixRules = .python313) throws(MediaCacheError) {
         try URLCheck.validate(url)
-        let digest = SHA256Hasher.hex(of: url.utf8)
-        let name = String(digest.prefix(20)) + Self.pathlibSuffix(of: url)
+        let name = Self.hashPrefix(of: url) + rules.suffix(of: url)
         guard name.utf8.count <= Self.maxNameLength else {
             throw .invalidURL(url, reason: "its file suffix is too long to be a file name")
         }
         self.name = name
+    }
+
+    /// Every name `url` may have in a directory written by vLLM on any
+    /// supported Python: `rules`'s name first, then the other rules' name when
+    /// it differs (only for a few odd names, such as one ending in ".").
+    public static func names(of url: String, rules: SuffixRules = .python313) throws(MediaCacheError) -> [CacheKey] {
+        let first = try CacheKey(url: url, rules: rules)
+        var keys = [first]
+        for other in SuffixRules.allCases where other != rules {
+            if let key = try? CacheKey(url: url, rules: other), !keys.contains(key) { keys.append(key) }
+        }
+        return keys
     }
 
     /// A key given by name, as `evict --key` takes it; not checked against any URL.
@@ -36,42 +51,21 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { name }
 
+    public static func == (lhs: CacheKey, rhs: CacheKey) -> Bool { lhs.name.utf8.elementsEqual(rhs.name.utf8) }
+
+    public func hash(into hasher: inout Hasher) {
+        for byte in name.utf8 { hasher.combine(byte) }
+    }
+
     /// The first 20 hex digits: unique enough to name temp and lock files.
     var hashPrefix: Substring { name.prefix(20) }
 
-    /// Python's `PurePosixPath(url.split("?", 1)[0]).suffix`, code point for code point.
-    ///
-    /// pathlib splits on "/", drops empty and "." parts, and takes the last
-    /// part as the name; the suffix is from its last "." when that dot is
-    /// neither the first nor the last character. Python indexes code points,
-    /// so this works on Unicode scalars, not on grapheme clusters.
-    static func pathlibSuffix(of url: String) -> String {
-        let scalars = Array(url.unicodeScalars)
-        let end = scalars.firstIndex(of: "?") ?? scalars.endIndex
-        var name: ArraySlice<Unicode.Scalar> = []
-        var partEnd = end
-        var index = end
-        while index > scalars.startIndex {
-            index -= 1
-            if scalars[index] == "/" {
-                let part = scalars[(index + 1)..<partEnd]
-                if !(part.isEmpty || (part.count == 1 && part.first == ".")) {
-                    name = part
-                    break
-                }
-                partEnd = index
-            } else if index == scalars.startIndex {
-                let part = scalars[index..<partEnd]
-                if !(part.count == 1 && part.first == ".") { name = part }
-            }
-        }
-        guard let dot = name.lastIndex(of: "."), dot > name.startIndex, dot < name.endIndex - 1 else {
-            return ""
-        }
-        var suffix = ""
-        suffix.unicodeScalars.append(contentsOf: name[dot...])
-        return suffix
+    private static func hashPrefix(of url: String) -> String {
+        String(SHA256Hasher.hex(of: url.utf8).prefix(20))
     }
+
+    /// Python's `PurePosixPath(url.split("?", 1)[0]).suffix` under the 3.10-3.13 rules.
+    static func pathlibSuffix(of url: String) -> String { SuffixRules.python313.suffix(of: url) }
 }
 
 /// Checks that a string is an http(s) URL this tool may cache.
@@ -81,8 +75,12 @@ enum URLCheck {
         if url.utf8.count > CacheKey.maxURLLength {
             throw .invalidURL(url, reason: "longer than \(CacheKey.maxURLLength) bytes")
         }
-        for scalar in url.unicodeScalars where scalar.value < 0x21 || scalar.value == 0x7F {
-            throw .invalidURL(url, reason: "it contains a space or control character")
+        // Spaces and any other printable character are allowed, as vLLM
+        // allows them (its HTTP client percent-encodes them on the wire; see
+        // `RequestTarget`). Control characters are not: a URL list or a line
+        // of output could not carry them.
+        for scalar in url.unicodeScalars where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+            throw .invalidURL(url, reason: "it contains a control character")
         }
         let lower = url.lowercased()
         let rest: Substring

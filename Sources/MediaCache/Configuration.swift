@@ -16,6 +16,14 @@ public struct CacheConfiguration: Sendable, Equatable {
     public var shared: Bool
     /// `fsync` each entry before it is renamed into place: survives power loss, costs speed.
     public var durable: Bool
+    /// Keep at most this many entries (least recently used go first); nil for no limit.
+    ///
+    /// vLLM lists and stats the whole directory on every store, so the entry
+    /// count, not only the bytes, sets what each of its cache misses costs.
+    public var maxEntries: Int?
+    /// Whose `pathlib` names new files: the Python that runs vLLM.
+    /// Reads by URL look under either rules' name.
+    public var suffixRules: SuffixRules = .python313
 
     public static let defaultMaxBytes: Int64 = 5120 * 1024 * 1024
     public static let defaultTTL: Double = 24 * 3600
@@ -35,11 +43,13 @@ public struct CacheConfiguration: Sendable, Equatable {
     ///
     /// Directory: `MEDIACACHE_DIR`, `VLLM_MEDIA_CACHE`, `$XDG_CACHE_HOME/mediacache`,
     /// `~/.cache/mediacache`. Size: `MEDIACACHE_MAX_SIZE`, `VLLM_MEDIA_CACHE_MAX_SIZE_MB`.
-    /// TTL: `MEDIACACHE_TTL`, `VLLM_MEDIA_CACHE_TTL_HOURS`. A bad value throws an error
-    /// naming the flag or variable it came from.
+    /// TTL: `MEDIACACHE_TTL`, `VLLM_MEDIA_CACHE_TTL_HOURS`. Entries:
+    /// `MEDIACACHE_MAX_ENTRIES`. Names: `MEDIACACHE_VLLM_PYTHON`. vLLM's own
+    /// variables are read exactly as vLLM reads them (`VLLMEnvironment`). A
+    /// bad value throws an error naming the flag or variable it came from.
     public static func resolve(
-        directory: String? = nil, maxSize: String? = nil, ttl: String? = nil,
-        environment: [String: String]
+        directory: String? = nil, maxSize: String? = nil, ttl: String? = nil, maxEntries: String? = nil,
+        vllmPython: String? = nil, environment: [String: String]
     ) throws(MediaCacheError) -> CacheConfiguration {
         let env = { (name: String) -> String? in
             guard let value = environment[name], !value.isEmpty else { return nil }
@@ -63,21 +73,25 @@ public struct CacheConfiguration: Sendable, Equatable {
             config.maxBytes = try ByteSize.parse(maxSize, name: "--max-size")
         } else if let value = env("MEDIACACHE_MAX_SIZE") {
             config.maxBytes = try ByteSize.parse(value, name: "MEDIACACHE_MAX_SIZE")
-        } else if let value = env("VLLM_MEDIA_CACHE_MAX_SIZE_MB") {
-            guard let mib = Double(value), mib > 0, mib * 1_048_576 < 9e18 else {
-                throw .invalidSetting(name: "VLLM_MEDIA_CACHE_MAX_SIZE_MB", value: value, expected: "a positive number of MiB")
-            }
-            config.maxBytes = Int64(mib * 1_048_576)
+        } else if let value = environment["VLLM_MEDIA_CACHE_MAX_SIZE_MB"] {
+            config.maxBytes = try VLLMEnvironment.maxBytes(value)
         }
         if let ttl {
             config.ttl = try DurationText.parse(ttl, name: "--ttl")
         } else if let value = env("MEDIACACHE_TTL") {
             config.ttl = try DurationText.parse(value, name: "MEDIACACHE_TTL")
-        } else if let value = env("VLLM_MEDIA_CACHE_TTL_HOURS") {
-            guard let hours = Double(value), hours > 0, hours < 1e12 else {
-                throw .invalidSetting(name: "VLLM_MEDIA_CACHE_TTL_HOURS", value: value, expected: "a positive number of hours")
-            }
-            config.ttl = hours * 3600
+        } else if let value = environment["VLLM_MEDIA_CACHE_TTL_HOURS"] {
+            config.ttl = try VLLMEnvironment.ttl(value)
+        }
+        if let maxEntries {
+            config.maxEntries = try EntryCount.parse(maxEntries, name: "--max-entries")
+        } else if let value = env("MEDIACACHE_MAX_ENTRIES") {
+            config.maxEntries = try EntryCount.parse(value, name: "MEDIACACHE_MAX_ENTRIES")
+        }
+        if let vllmPython {
+            config.suffixRules = try SuffixRules.parse(vllmPython, name: "--vllm-python")
+        } else if let value = env("MEDIACACHE_VLLM_PYTHON") {
+            config.suffixRules = try SuffixRules.parse(value, name: "MEDIACACHE_VLLM_PYTHON")
         }
         return config
     }
@@ -128,6 +142,26 @@ public enum ByteSize {
     }
 }
 
+/// A count of entries: a whole number, 0 or more.
+public enum EntryCount {
+    public static func parse(_ text: String, name: String) throws(MediaCacheError) -> Int {
+        guard let value = Int(text.trimmingSpaces()), value >= 0 else {
+            throw .invalidSetting(name: name, value: text, expected: "a whole number of entries, 0 or more")
+        }
+        return value
+    }
+}
+
+extension SuffixRules {
+    /// Parses a Python version such as `3.12` or `3.14`, naming `name` when it is not one.
+    public static func parse(_ text: String, name: String) throws(MediaCacheError) -> SuffixRules {
+        guard let rules = SuffixRules(pythonVersion: text) else {
+            throw .invalidSetting(name: name, value: text, expected: "the Python version that runs vLLM, such as 3.12 or 3.14")
+        }
+        return rules
+    }
+}
+
 /// Durations such as `90s`, `30m`, `24h`, `7d`, or plain seconds.
 public enum DurationText {
     static let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
@@ -148,8 +182,11 @@ public enum DurationText {
         return number * factor
     }
 
-    /// A duration for people: `24h`, `90s`, `7d`, `1h30m`.
+    /// A duration for people: `24h`, `90s`, `7d`, `1h30m`; `never` for an
+    /// infinite or NaN TTL (nothing expires), `0s` for zero or less.
     public static func format(_ seconds: Double) -> String {
+        guard seconds.isFinite && seconds < 9e15 else { return "never" }
+        guard seconds > 0 else { return "0s" }
         var rest = Int64(seconds.rounded())
         if rest == 0 { return "0s" }
         var out = ""

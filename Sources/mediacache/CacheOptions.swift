@@ -31,6 +31,18 @@ struct CacheOptions: ParsableArguments {
             valueName: "duration"))
     var ttl: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Keep at most this many entries, least recently used evicted first (default: $MEDIACACHE_MAX_ENTRIES or no limit). vLLM's every store lists the whole directory; see `mediacache doctor`.",
+            valueName: "n"))
+    var maxEntries: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The Python version that runs vLLM (3.10 to 3.14): 3.14 names a few files differently (default: $MEDIACACHE_VLLM_PYTHON or 3.13).",
+            valueName: "version"))
+    var vllmPython: String?
+
     @Flag(help: "Create a new cache directory with group access (mode 2770) instead of 0700.")
     var shared = false
 
@@ -41,7 +53,8 @@ struct CacheOptions: ParsableArguments {
     func configuration() throws -> CacheConfiguration {
         try reporting {
             var config = try CacheConfiguration.resolve(
-                directory: cacheDir, maxSize: maxSize, ttl: ttl, environment: Environment.current())
+                directory: cacheDir, maxSize: maxSize, ttl: ttl, maxEntries: maxEntries, vllmPython: vllmPython,
+                environment: Environment.current())
             config.shared = shared
             config.durable = durable
             return config

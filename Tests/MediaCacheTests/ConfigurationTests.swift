@@ -62,11 +62,60 @@ struct ConfigurationTests {
     }
 
     @Test("bad environment values are errors naming the variable", arguments: [
-        ["MEDIACACHE_MAX_SIZE": "junk"], ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": "-3"], ["MEDIACACHE_TTL": "0"],
-        ["VLLM_MEDIA_CACHE_TTL_HOURS": "soon"],
+        ["MEDIACACHE_MAX_SIZE": "junk"], ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": "1.5"], ["MEDIACACHE_TTL": "0"],
+        ["VLLM_MEDIA_CACHE_TTL_HOURS": "soon"], ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": ""], ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": "0x10"],
+        ["VLLM_MEDIA_CACHE_TTL_HOURS": "0x1p3"], ["VLLM_MEDIA_CACHE_TTL_HOURS": ""],
     ])
     func rejectsBadEnvironment(env: [String: String]) {
         let error = #expect(throws: MediaCacheError.self) { try CacheConfiguration.resolve(environment: env) }
         #expect(error?.description.contains(env.keys.first!) == true)
+    }
+
+    static let vllmValues: [(String, String, Double)] = [
+        ("VLLM_MEDIA_CACHE_MAX_SIZE_MB", " 1_0 ", 10.0 * 1_048_576), ("VLLM_MEDIA_CACHE_MAX_SIZE_MB", "+7", 7.0 * 1_048_576),
+        ("VLLM_MEDIA_CACHE_MAX_SIZE_MB", "0", 0), ("VLLM_MEDIA_CACHE_MAX_SIZE_MB", "-3", -3.0 * 1_048_576),
+        ("VLLM_MEDIA_CACHE_MAX_SIZE_MB", "\u{661}\u{660}", 10.0 * 1_048_576),
+        ("VLLM_MEDIA_CACHE_TTL_HOURS", "1e-3", 3.6), ("VLLM_MEDIA_CACHE_TTL_HOURS", " 2_0.5\n", 20.5 * 3600),
+        ("VLLM_MEDIA_CACHE_TTL_HOURS", "-1", -3600), ("VLLM_MEDIA_CACHE_TTL_HOURS", "INF", Double.infinity),
+        ("VLLM_MEDIA_CACHE_TTL_HOURS", "0", 0),
+    ]
+
+    @Test("vLLM's variables mean what Python's int() and float() make of them", arguments: vllmValues)
+    func readsVLLMVariablesAsPython(name: String, value: String, expected: Double) throws {
+        let config = try CacheConfiguration.resolve(environment: [name: value])
+        #expect((name.hasSuffix("_MB") ? Double(config.maxBytes) : config.ttl) == expected)
+    }
+
+    @Test func aNaNTTLNeverExpiresAndHugeSizesClamp() throws {
+        let config = try CacheConfiguration.resolve(environment: [
+            "VLLM_MEDIA_CACHE_TTL_HOURS": "nan", "VLLM_MEDIA_CACHE_MAX_SIZE_MB": "99999999999999999999",
+        ])
+        #expect(config.ttl.isNaN && !(1e9 > config.ttl))
+        #expect(config.maxBytes == Int64.max)
+        #expect(DurationText.format(config.ttl) == "never")
+    }
+
+    static let intTexts: [(String, Bool)] = [
+        ("1__0", false), ("_1", false), ("1_", false), ("1 0", false), ("", false), ("+", false), ("\u{1F}12\u{1C}", true),
+        ("\u{B2}", false),
+    ]
+
+    @Test("Python's int() grammar", arguments: intTexts)
+    func pythonIntGrammar(text: String, valid: Bool) {
+        #expect((PythonNumber.int(text) != nil) == valid)
+    }
+
+    static let floatTexts: [(String, Double)] = [
+        ("1.", 1.0), (".5", 0.5), ("1e5", 1e5), ("1E+0_1", 10), ("-Infinity", -Double.infinity), ("1_0.2_5", 10.25),
+    ]
+
+    @Test("float() takes what Python takes", arguments: floatTexts)
+    func pythonFloat(text: String, expected: Double) {
+        #expect(PythonNumber.float(text) == expected)
+    }
+
+    @Test("float() refusals", arguments: [".", "1e", "0x10", "1._5", "in f", "1.5.2", "e5", "- 1"])
+    func pythonFloatRefusals(text: String) {
+        #expect(PythonNumber.float(text) == nil)
     }
 }

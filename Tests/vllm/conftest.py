@@ -73,3 +73,12 @@ def xattr_cache(tmp_path, vllm, mc_bin):
 @pytest.fixture
 def sidecar_cache(tmp_path, vllm, mc_bin):
     yield from _make_cache("sidecar", tmp_path, vllm, mc_bin)
+
+
+def pytest_terminal_summary(terminalreporter):
+    mod = sys.modules.get("test_5_concurrency")
+    report = getattr(mod, "POISONED_REPORT", None) if mod else None
+    if report:
+        terminalreporter.section("vLLM poisoned entries (concurrency run)")
+        for mode, line in sorted(report.items()):
+            terminalreporter.write_line(f"{mode}: {line}")

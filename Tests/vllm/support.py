@@ -84,8 +84,8 @@ class Result:
 
     def describe(self) -> str:
         out = self.text
-        if len(out) > 600:
-            out = out[:600] + "..."
+        if len(out) > 700:
+            out = out[:300] + " ... " + out[-400:]
         return (f"`mediacache {' '.join(self.args)}` exited {self.code}\n"
                 f"  stdout: {out!r}\n  stderr: {self.err.strip()!r}")
 

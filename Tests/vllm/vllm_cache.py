@@ -182,7 +182,10 @@ def _connector_parts(source: str):
 
 
 @functools.lru_cache(maxsize=None)
-def _connector_class(envs_module: types.ModuleType) -> type:
+def _connector_class(envs_module: types.ModuleType, path_class: type | None = None) -> type:
+    """vLLM's cache methods as a class. ``path_class`` replaces the ``Path``
+    that connector.py imports (to run vLLM's code with another Python's
+    pathlib rules); None keeps this interpreter's."""
     source, _ = _sources()
     imports, funcs = _connector_parts(source)
     module = ast.Module(body=imports + funcs, type_ignores=[])
@@ -193,6 +196,8 @@ def _connector_class(envs_module: types.ModuleType) -> type:
         "logger": logging.getLogger("vllm.multimodal.media.connector"),
     }
     exec(compile(module, f"{wheel()}/{CONNECTOR}", "exec"), namespace)
+    if path_class is not None:
+        namespace["Path"] = path_class
     # Every global name the taken code reads must be defined here: a change
     # of vLLM's code that needs more shows up as an error, not a silent skip.
     import builtins  # noqa: PLC0415
@@ -249,11 +254,16 @@ class Vllm:
         self.envs = load_envs()
         self.cls = _connector_class(self.envs)
 
-    def connector(self, env: dict[str, str] | None = None) -> Connector:
+    def connector(self, env: dict[str, str] | None = None, python: str | None = None,
+                  rules: str = "pathlib-abc") -> Connector:
         """A stand-in set up as MediaConnector.__init__ does, from os.environ
-        (updated with ``env`` for the duration of the call)."""
+        (updated with ``env`` for the duration of the call). ``python="3.14"``
+        runs vLLM's code with Python 3.14's pathlib suffix rule (see
+        ``Path314``; ``rules`` is its source: "pathlib-abc" or "table"); None
+        with this interpreter's."""
+        cls = self.cls if python is None else _connector_class(self.envs, path_class_for(python, rules))
         with patched_environ(env or {}):
-            impl = self.cls()
+            impl = cls()
             impl._init_media_cache()
         return Connector(impl)
 
@@ -331,3 +341,63 @@ def suffix_314_pathlib_abc(url: str) -> str:
         __str__ = __vfspath__
 
     return P(normalized).suffix
+
+
+# CPython 3.14's PurePath.suffix, as its Lib/pathlib/__init__.py has it:
+#     name = self.name.lstrip('.'); i = name.rfind('.'); return name[i:] if i != -1 else ''
+# (3.10 to 3.13: i = name.rfind('.'); name[i:] if 0 < i < len(name) - 1 else '').
+# A table of names computed by that rule, the second rule source the tests use.
+SUFFIX_314_TABLE = {
+    "a.": ".",
+    "a..": ".",
+    "a.b.": ".",
+    ".a.": ".",
+    "..png": "",
+    "...png": "",
+    ".bashrc": "",
+    "...": "",
+    ".": "",
+    "a..png": ".png",
+    "..a.b": ".b",
+    "a.png": ".png",
+    "a.tar.gz": ".gz",
+    "noext": "",
+    "photo.jpg#v2": ".jpg#v2",
+    "example.com": ".com",
+    "example.com.": ".",
+    "caf\u00e9.": ".",
+}
+
+
+def suffix_314_table(url: str) -> str:
+    name = Path(url.split("?", 1)[0]).name
+    if name not in SUFFIX_314_TABLE:
+        raise KeyError(f"no 3.14 table row for the name {name!r}")
+    return SUFFIX_314_TABLE[name]
+
+
+def path_class_for(python: str, rules: str = "pathlib-abc") -> type:
+    if python != "3.14":
+        raise ValueError(f"no rules for Python {python}")
+    return _path314(rules)
+
+
+@functools.lru_cache(maxsize=None)
+def _path314(rules: str) -> type:
+    """A PosixPath whose ``suffix`` is Python 3.14's (from pathlib-abc, or
+    from the table)."""
+    import pathlib  # noqa: PLC0415
+
+    if rules == "pathlib-abc":
+        def suffix(self):
+            return suffix_314_pathlib_abc(str(self))
+    elif rules == "table":
+        def suffix(self):
+            return SUFFIX_314_TABLE[self.name] if self.name in SUFFIX_314_TABLE else _raise_no_row(self.name)
+    else:
+        raise ValueError(rules)
+    return type("Path314", (type(pathlib.Path()),), {"suffix": property(suffix), "__slots__": ()})
+
+
+def _raise_no_row(name: str):
+    raise KeyError(f"no 3.14 table row for the name {name!r}")

@@ -25,7 +25,13 @@ public struct CacheEntry: Sendable, Equatable {
 struct CacheSnapshot {
     var entries: [CacheEntry] = []
     var hostile: [CacheEntry] = []
-    /// Temp files (`.tmp-*`) in the root and metadata directories, with their mtimes.
+    /// Entries that are empty files vLLM's `touch()` made (see `isPoisoned`).
+    var poisoned: Set<CacheKey> = []
+    /// Directories without a leading dot (`lost+found`, say): never entries,
+    /// but vLLM's eviction stats them and fails on them (`mediacache doctor`).
+    var directories: [String] = []
+    /// Temp files (`.tmp-*`, and vLLM's `tmpXXXXXXXX`) in the root and
+    /// metadata directories, with their mtimes.
     var tempFiles: [(directory: Int32, name: String, modified: Double)] = []
     var totalBytes: Int64 { entries.reduce(0) { $0 + $1.size } }
 
@@ -44,12 +50,21 @@ struct CacheSnapshot {
                 continue
             }
             guard let info = Posix.lstat(at: layout.rootFD.fd, name) else { continue }  // gone meanwhile
+            if VLLMFiles.isTempFile(name) {
+                if includeTemps { snapshot.tempFiles.append((layout.rootFD.fd, name, Posix.seconds(info.st_mtim))) }
+                continue
+            }
             let entry = CacheEntry(
                 name: name, size: Int64(info.st_size), lastUsed: Posix.seconds(info.st_mtim),
                 kind: Posix.isRegular(info) ? .file : .hostile)
             if entry.kind == .file {
                 snapshot.entries.append(entry)
-            } else if !Posix.isDirectory(info) {
+                if entry.size == 0, layout.isPoisoned(name, size: 0), let key = try? CacheKey(name: name) {
+                    snapshot.poisoned.insert(key)
+                }
+            } else if Posix.isDirectory(info) {
+                snapshot.directories.append(name)
+            } else {
                 snapshot.hostile.append(entry)
             }
         }

@@ -54,9 +54,11 @@ extension CacheStore {
         return (plan, try EvictionEngine.apply(plan, in: layout))
     }
 
-    /// The cron job: removes expired entries, then least-recently-used ones
-    /// until the total is at most the size limit, then temp files and idle
-    /// locks older than `leftoverAge` seconds and metadata whose data is gone.
+    /// The cron job: removes poisoned empty files and expired entries, then
+    /// least-recently-used ones until the total is at most the size limit
+    /// (and the count at most `maxEntries`), then temp files (vLLM's too) and
+    /// idle locks older than `leftoverAge` seconds, and metadata whose data is
+    /// gone or was replaced.
     ///
     /// Safe while other processes read and write: each deletion re-checks the
     /// file, and one another process removed first is not an error.
@@ -64,7 +66,8 @@ extension CacheStore {
     public func prune(dryRun: Bool = false, leftoverAge: Double = 3600) throws(MediaCacheError) -> PruneReport {
         let snapshot = try CacheSnapshot.collect(layout, includeTemps: true)
         let now = Posix.now()
-        let policy = EvictionPolicy(now: now, ttl: configuration.ttl, targetBytes: configuration.maxBytes)
+        let policy = EvictionPolicy(
+            now: now, ttl: configuration.ttl, targetBytes: configuration.maxBytes, maxEntries: configuration.maxEntries)
         var plan = policy.plan(snapshot)
         try plan.addLeftovers(from: snapshot, layout: layout, age: leftoverAge, now: now)
         let plannedEntries = plan.removals.filter { $0.reason != .hostile }

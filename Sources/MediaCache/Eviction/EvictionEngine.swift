@@ -42,10 +42,14 @@ enum EvictionEngine {
                 result.skipped += 1  // replaced by something of the other kind since the scan
                 continue
             }
-            if removal.reason == .expired || removal.reason == .size,
+            if removal.reason == .expired || removal.reason == .size || removal.reason == .count,
                 Posix.seconds(current.st_mtim) > removal.entry.lastUsed
             {
                 result.skipped += 1  // a reader touched it after the scan: no longer a candidate
+                continue
+            }
+            if removal.reason == .poisoned && current.st_size != 0 {
+                result.skipped += 1  // a writer has put real bytes there since
                 continue
             }
             // Data and metadata go as a pair under the key's lock, so a writer
@@ -67,13 +71,17 @@ enum EvictionEngine {
             var removed = removal
             removed.entry.size = removal.reason == .hostile ? 0 : Int64(current.st_size)
             result.removed.append(removed)
-            unlinkat(layout.metaFD.fd, removal.entry.name, 0)
+            layout.removeSidecar(removal.entry.name, lockHeld: true)
         }
         for temp in plan.tempFiles where unlinkat(temp.directory, temp.name, 0) == 0 {
             result.tempFilesRemoved += 1
         }
-        for name in plan.orphanMetadata where Posix.lstat(at: root, name) == nil {
-            if unlinkat(layout.metaFD.fd, name, 0) == 0 { result.metadataRemoved += 1 }
+        for name in plan.orphanMetadata where layout.removeSidecar(name, lockHeld: false, when: { Posix.lstat(at: root, name) == nil }) {
+            result.metadataRemoved += 1
+        }
+        for name in plan.staleMetadata {
+            let stale = { layout.readSidecar(name).map { !layout.sidecarIsCurrent($0, name: name) } ?? false }
+            if layout.removeSidecar(name, lockHeld: false, when: stale) { result.metadataRemoved += 1 }
         }
         result.locksRemoved = removeIdleLocks(plan.staleLocks, in: layout)
         try book(result, scannedTotal: scannedTotal, in: layout)
@@ -124,15 +132,19 @@ enum EvictionEngine {
 }
 
 extension EvictionPlan {
-    /// Adds temp files and idle locks older than `age` seconds, and metadata without data.
+    /// Adds temp files and idle locks older than `age` seconds, and metadata
+    /// whose data is gone or was replaced.
     /// - Important: Disk I/O.
     mutating func addLeftovers(from snapshot: CacheSnapshot, layout: CacheLayout, age: Double, now: Double) throws(MediaCacheError) {
         tempFiles = snapshot.tempFiles.filter { now - $0.modified > age }.map { ($0.directory, $0.name) }
         guard !layout.isReadOnly else { return }
         let names = Set(snapshot.entries.map(\.name)).union(snapshot.hostile.map(\.name))
-        for (name, _) in try Posix.listDirectory(layout.metaFD.fd, path: layout.metaPath)
-        where !name.hasPrefix(".") && !names.contains(name) {
-            orphanMetadata.append(name)
+        for (name, _) in try Posix.listDirectory(layout.metaFD.fd, path: layout.metaPath) where !name.hasPrefix(".") {
+            if !names.contains(name) {
+                orphanMetadata.append(name)
+            } else if let record = layout.readSidecar(name), !layout.sidecarIsCurrent(record, name: name) {
+                staleMetadata.append(name)  // vLLM renamed its own download over the entry
+            }
         }
         for (name, _) in try Posix.listDirectory(layout.locksFD.fd, path: layout.locksPath) {
             if let info = Posix.lstat(at: layout.locksFD.fd, name), now - Posix.seconds(info.st_mtim) > age {

@@ -10,6 +10,10 @@ public enum EvictionReason: String, Sendable {
     case corrupt
     /// A symlink or other non-regular file under an entry's name.
     case hostile
+    /// An empty file that vLLM's `touch()` recreated (see `CacheLayout.isPoisoned`).
+    case poisoned
+    /// Least recently used while the cache holds more entries than `--max-entries`.
+    case count
 }
 
 /// One entry an eviction plan removes.
@@ -29,10 +33,12 @@ public struct EvictionPlan: Sendable {
     var staleLocks: [String] = []
     /// Metadata files whose data file is gone.
     var orphanMetadata: [String] = []
+    /// Sidecar records whose data file was replaced since (by vLLM).
+    var staleMetadata: [String] = []
 
     public var bytes: Int64 { removals.reduce(0) { $0 + $1.entry.size } }
     public var tempFileCount: Int { tempFiles.count }
-    public var orphanMetadataCount: Int { orphanMetadata.count }
+    public var orphanMetadataCount: Int { orphanMetadata.count + staleMetadata.count }
 
     public init() {}
 }
@@ -44,24 +50,33 @@ struct EvictionPolicy {
     var ttl: Double?
     /// Remove least-recently-used entries until the total is at most this.
     var targetBytes: Int64?
+    /// Remove least-recently-used entries until at most this many are left.
+    var maxEntries: Int?
     /// Names evicted only when nothing else is left (entries just written).
     var protected: Set<String> = []
 
-    /// Orders entries and picks removals: hostile names, then expired, then LRU down to the target.
+    /// Orders entries and picks removals: hostile names and poisoned empty
+    /// files, then expired, then LRU down to the size and count targets.
     func plan(_ snapshot: CacheSnapshot) -> EvictionPlan {
         var plan = EvictionPlan()
         plan.removals = snapshot.hostile.map { PlannedRemoval(entry: $0, reason: .hostile) }
         var kept: [CacheEntry] = []
         for entry in snapshot.entries {
-            if let ttl, now - entry.lastUsed > ttl, !protected.contains(entry.name) {
+            if !snapshot.poisoned.isEmpty, let key = try? CacheKey(name: entry.name), snapshot.poisoned.contains(key),
+                !protected.contains(entry.name)
+            {
+                plan.removals.append(PlannedRemoval(entry: entry, reason: .poisoned))
+            } else if let ttl, now - entry.lastUsed > ttl, !protected.contains(entry.name) {
                 plan.removals.append(PlannedRemoval(entry: entry, reason: .expired))
             } else {
                 kept.append(entry)
             }
         }
-        guard let targetBytes else { return plan }
         var total = kept.reduce(0) { $0 + $1.size }
-        guard total > targetBytes else { return plan }
+        var count = kept.count
+        let overSize = { targetBytes.map { total > $0 } ?? false }
+        let overCount = { maxEntries.map { count > $0 } ?? false }
+        guard overSize() || overCount() else { return plan }
         // Oldest use first; protected entries after every other one.
         kept.sort { a, b in
             let aProtected = protected.contains(a.name)
@@ -69,10 +84,11 @@ struct EvictionPolicy {
             if aProtected != bProtected { return !aProtected }
             return a.lastUsed < b.lastUsed || (a.lastUsed == b.lastUsed && a.name < b.name)
         }
-        for entry in kept where total > targetBytes {
+        for entry in kept where overSize() || overCount() {
             if protected.contains(entry.name) { break }
-            plan.removals.append(PlannedRemoval(entry: entry, reason: .size))
+            plan.removals.append(PlannedRemoval(entry: entry, reason: overSize() ? .size : .count))
             total -= entry.size
+            count -= 1
         }
         return plan
     }

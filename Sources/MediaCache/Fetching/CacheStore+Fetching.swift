@@ -22,7 +22,19 @@ extension CacheStore {
     /// hit; otherwise take the URL's lock if it is free and, holding it,
     /// look again (another process may have just stored it).
     /// - Important: Disk I/O.
+    /// A fresh entry counts as a hit, as a `get` of it would; taking the
+    /// lock to download or revalidate counts a miss.
     func prepareFetch(_ key: CacheKey, force: Bool) throws(MediaCacheError) -> FetchStep {
+        let step = try lockOrFind(key, force: force)
+        switch step {
+        case .fresh: count(hit: true)
+        case .locked: count(hit: false)
+        case .busy: break
+        }
+        return step
+    }
+
+    private func lockOrFind(_ key: CacheKey, force: Bool) throws(MediaCacheError) -> FetchStep {
         if !force, let size = touchIfFresh(key) { return .fresh(size) }
         let lock = try layout.keyLock(key)
         guard try lock.tryLockExclusive() else {
@@ -55,10 +67,14 @@ extension CacheStore {
     ///
     /// Never creates a file: the mtime is set through a descriptor opened
     /// without following symlinks.
+    /// A poisoned empty file (see `isPoisoned`) is never fresh: it is downloaded again.
     private func touch(_ key: CacheKey, onlyIfFresh: Bool) -> Int64? {
         guard let (fd, info) = try? openDataFile(key) else { return nil }
         defer { Posix.closeQuietly(fd) }
-        if onlyIfFresh && Posix.now() - Posix.seconds(info.st_mtim) > configuration.ttl { return nil }
+        if onlyIfFresh {
+            if Posix.now() - Posix.seconds(info.st_mtim) > configuration.ttl { return nil }
+            if layout.isPoisoned(key.name, size: Int64(info.st_size)) { return nil }
+        }
         futimens(fd, nil)
         return Int64(info.st_size)
     }

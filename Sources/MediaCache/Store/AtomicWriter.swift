@@ -151,6 +151,9 @@ final class AtomicWriter {
         return hash.hasher.finalize()
     }
 
+    /// The temp file's identity, which it keeps when it is published.
+    func identity() -> FileIdentity? { FileIdentity.of(descriptor: fd) }
+
     /// Attaches an extended attribute to the temp file, so that it is
     /// published together with the bytes; false where the file system refuses it.
     func setAttribute(_ name: String, _ value: [UInt8]) -> Bool {

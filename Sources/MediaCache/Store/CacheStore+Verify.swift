@@ -9,8 +9,16 @@ public struct VerifyReport: Sendable {
     public enum Status: String, Sendable {
         /// The bytes no longer match the recorded size or SHA-256.
         case corrupt
-        /// Metadata whose data file is gone.
+        /// Metadata whose data file is gone: vLLM's eviction or expiry removed
+        /// it. Routine cleanup (`--fix`, `prune`), not a problem.
         case missing
+        /// A sidecar record of a file that has since been replaced (vLLM
+        /// renamed its own download over the entry). The bytes are vLLM's and
+        /// valid; the record is dropped by `--fix` and `prune`. Not a problem.
+        case stale
+        /// An empty file vLLM's `touch()` recreated: served as a hit by
+        /// vLLM, a miss here; removed by `--fix` and `prune`.
+        case poisoned
         /// A data file without metadata (vLLM wrote it, or its metadata was lost): valid, not checkable.
         case foreign
         /// A symlink or other non-regular file under an entry's name.
@@ -34,14 +42,16 @@ public struct VerifyReport: Sendable {
     /// With `fix`: what was removed.
     public var removed: EvictionResult?
 
-    /// Whether anything needs attention (foreign entries do not).
-    public var hasProblems: Bool { findings.contains { $0.status != .foreign } }
+    /// Whether anything needs attention (foreign entries and leftover records of vLLM's own work do not).
+    public var hasProblems: Bool { findings.contains { ![.foreign, .missing, .stale].contains($0.status) } }
 }
 
 extension CacheStore {
     /// Re-hashes every entry that has a recorded SHA-256 and reports corrupt,
-    /// missing, foreign and hostile entries. With `fix`, removes corrupt and
-    /// hostile entries and orphaned metadata through the eviction engine.
+    /// poisoned, foreign and hostile entries, and records left behind by
+    /// vLLM's own renames and evictions. With `fix`, removes corrupt,
+    /// poisoned and hostile entries and those records through the eviction
+    /// engine; never a valid entry, whoever wrote it.
     ///
     /// An entry being written at that moment (its key lock held) is skipped,
     /// so a replacement in flight is never mistaken for corruption.
@@ -56,11 +66,22 @@ extension CacheStore {
         }
         for entry in snapshot.entries {
             guard let key = try? CacheKey(name: entry.name) else { continue }
+            if snapshot.poisoned.contains(key) {
+                report.findings.append(
+                    .init(name: entry.name, url: nil, status: .poisoned, detail: "empty file made by vLLM's touch(); vLLM serves it as an empty body"))
+                plan.removals.append(PlannedRemoval(entry: entry, reason: .poisoned))
+                continue
+            }
             let lock = layout.isReadOnly ? nil : try layout.keyLock(key)
             defer { lock?.unlock() }
             guard try lock?.tryLockExclusive() ?? true else {
                 report.busy += 1
                 continue
+            }
+            if let record = layout.readSidecar(entry.name), !layout.sidecarIsCurrent(record, name: entry.name) {
+                report.findings.append(
+                    .init(name: entry.name, url: record.url, status: .stale, detail: "replaced by vLLM since mediacache stored it; the old record goes"))
+                plan.staleMetadata.append(entry.name)
             }
             guard let metadata = layout.readMetadata(key) else {
                 report.findings.append(.init(name: entry.name, url: nil, status: .foreign, detail: "no metadata; cannot be checked"))

@@ -35,7 +35,7 @@ extension CacheStore {
     /// enforced, never evicting this entry.
     /// - Important: Disk I/O.
     public func store(contentsOf fd: Int32, sourceName: String, for url: String, contentType: String? = nil) throws(MediaCacheError) -> StoreResult {
-        let key = try CacheKey(url: url)
+        let key = try key(for: url)
         let writer = try beginEntry(key)
         try writer.copy(from: fd, sourcePath: sourceName)
         let metadata = EntryMetadata(url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: contentType)
@@ -45,7 +45,7 @@ extension CacheStore {
     /// Stores `bytes` as the entry for `url`. See `store(contentsOf:sourceName:for:contentType:)`.
     /// - Important: Disk I/O.
     public func store(_ bytes: [UInt8], for url: String, contentType: String? = nil) throws(MediaCacheError) -> StoreResult {
-        let key = try CacheKey(url: url)
+        let key = try key(for: url)
         let writer = try beginEntry(key)
         try writer.write(bytes)
         let metadata = EntryMetadata(url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: contentType)
@@ -77,6 +77,7 @@ extension CacheStore {
         var metadata = metadata
         metadata.size = writer.bytesWritten
         metadata.sha256 = writer.finishHash()
+        metadata.file = writer.identity()
         let encoded = Array(metadata.encoded().utf8)
         let metaWriter = writer.setAttribute(EntryMetadata.attributeName, encoded) ? nil : try layout.sidecar(encoded, for: key)
 
@@ -88,6 +89,7 @@ extension CacheStore {
             state.accountBytes = max(0, state.accountBytes + metadata.size - oldSize)
             if old == nil { state.accountEntries += 1 }
             return !state.accountKnown || state.accountBytes > configuration.maxBytes
+                || configuration.maxEntries.map { state.accountEntries > Int64($0) } ?? false
         }
         var result = StoreResult(
             key: key, path: layout.dataPath(key), size: metadata.size, sha256: metadata.sha256, replaced: old != nil)
@@ -107,26 +109,30 @@ extension CacheStore {
         // Any old sidecar goes first: a process killed between the two steps
         // then leaves new bytes without metadata (a valid, foreign entry), never
         // new bytes under an old entry's SHA-256, ETag and content type.
-        unlinkat(layout.metaFD.fd, key.name, 0)
+        layout.removeSidecar(key.name, lockHeld: true)
         try writer.commit(durable: configuration.durable)
         do {
             try metaWriter?.commit()
         } catch {
-            unlinkat(layout.metaFD.fd, key.name, 0)  // never leave the old entry's metadata on new bytes
+            layout.removeSidecar(key.name, lockHeld: true)  // never leave the old entry's metadata on new bytes
         }
         return old
     }
 
-    /// Brings the cache under its size limit (down to the low-water mark),
-    /// expiring stale entries first and evicting `protected` names last.
+    /// Brings the cache under its size and entry limits (down to the
+    /// low-water mark), expiring stale entries and poisoned empty files first
+    /// and evicting `protected` names last.
     /// - Important: Disk I/O: scans the whole directory.
     @discardableResult
     public func enforceLimit(protecting protected: Set<String> = []) throws(MediaCacheError) -> EvictionResult {
         let snapshot = try CacheSnapshot.collect(layout)
         let policy = EvictionPolicy(
             now: Posix.now(), ttl: configuration.ttl,
-            targetBytes: Int64(Double(configuration.maxBytes) * Self.lowWater), protected: protected)
-        let plan = snapshot.totalBytes > configuration.maxBytes ? policy.plan(snapshot) : EvictionPlan()
+            targetBytes: Int64(Double(configuration.maxBytes) * Self.lowWater),
+            maxEntries: configuration.maxEntries.map { Int(Double($0) * Self.lowWater) }, protected: protected)
+        let overCount = configuration.maxEntries.map { snapshot.entries.count > $0 } ?? false
+        let over = snapshot.totalBytes > configuration.maxBytes || overCount || !snapshot.poisoned.isEmpty
+        let plan = over ? policy.plan(snapshot) : EvictionPlan()
         var result = try EvictionEngine.apply(plan, in: layout, scannedTotal: (snapshot.totalBytes, snapshot.entries.count))
         result.bytesAfter = snapshot.totalBytes - result.removedBytes
         result.entriesAfter = snapshot.entries.count - result.removed.filter { $0.reason != .hostile }.count

@@ -58,17 +58,18 @@ public final class CacheStore: Sendable {
     /// - Important: Disk I/O.
     public func open(_ key: CacheKey, count: Bool = true) throws(MediaCacheError) -> OpenEntry? {
         let entry = try openUncounted(key)
-        if count {
-            do {
-                try layout.updateState { state in
-                    if entry == nil { state.counters.misses += 1 } else { state.counters.hits += 1 }
-                }
-            } catch let error where error.isUnwritable {
-                // A cache this process may read but not write: serving the bytes
-                // matters more than counting them.
-            }
-        }
+        if count { self.count(hit: entry != nil) }
         return entry
+    }
+
+    /// Adds a hit or a miss to the shared counters, where this process may write them.
+    /// - Important: Disk I/O.
+    func count(hit: Bool) {
+        // A cache this process may read but not write: serving the bytes
+        // matters more than counting them; so does any other failure to count.
+        try? layout.updateState { state in
+            if hit { state.counters.hits += 1 } else { state.counters.misses += 1 }
+        }
     }
 
     /// Opens the data file of `key` read-only, never following a symlink;
@@ -93,15 +94,36 @@ public final class CacheStore: Sendable {
         return (fd, info)
     }
 
+    /// Opens the entry for `url` under whichever name vLLM may have given
+    /// it (see `SuffixRules`), counting one hit or miss. See `open(_:count:)`.
+    /// - Important: Disk I/O.
+    public func open(url: String, count: Bool = true) throws(MediaCacheError) -> OpenEntry? {
+        var entry: OpenEntry?
+        for key in try CacheKey.names(of: url, rules: configuration.suffixRules) where entry == nil {
+            entry = try openUncounted(key)
+        }
+        if count { self.count(hit: entry != nil) }
+        return entry
+    }
+
+    /// The key new entries for `url` get: vLLM's name under the Python rules configured.
+    public func key(for url: String) throws(MediaCacheError) -> CacheKey {
+        try CacheKey(url: url, rules: configuration.suffixRules)
+    }
+
+    /// A 0-byte data file that mediacache did not record as an empty body
+    /// is vLLM's poisoned entry: a miss, and removed (see `isPoisoned`); an
+    /// expired entry is removed and a miss, as in vLLM.
     private func openUncounted(_ key: CacheKey) throws(MediaCacheError) -> OpenEntry? {
         guard let (fd, info) = try openDataFile(key) else { return nil }
         let lastUsed = Posix.seconds(info.st_mtim)
-        if Posix.now() - lastUsed > configuration.ttl {
+        let expired = Posix.now() - lastUsed > configuration.ttl
+        if expired || layout.isPoisoned(key.name, size: Int64(info.st_size)) {
             Posix.closeQuietly(fd)
             let entry = CacheEntry(name: key.name, size: Int64(info.st_size), lastUsed: lastUsed, kind: .file)
             var plan = EvictionPlan()
-            plan.removals = [PlannedRemoval(entry: entry, reason: .expired)]
-            _ = try EvictionEngine.apply(plan, in: layout)
+            plan.removals = [PlannedRemoval(entry: entry, reason: expired ? .expired : .poisoned)]
+            _ = try? EvictionEngine.apply(plan, in: layout)  // best effort: the miss stands either way
             return nil
         }
         // Clear O_NONBLOCK (it only guarded against a FIFO planted under the name).

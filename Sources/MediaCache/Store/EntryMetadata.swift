@@ -27,6 +27,9 @@ public struct EntryMetadata: Sendable, Equatable {
     public var contentType: String?
     public var etag: String?
     public var lastModified: String?
+    /// The data file this record was written for (see `FileIdentity`):
+    /// how a sidecar record tells that vLLM has since replaced the bytes.
+    var file: FileIdentity?
 
     public init(
         url: String, size: Int64, sha256: String, storedAt: Double,
@@ -52,6 +55,7 @@ public struct EntryMetadata: Sendable, Equatable {
         if let contentType { text += "content_type \(Self.oneLine(contentType))\n" }
         if let etag { text += "etag \(Self.oneLine(etag))\n" }
         if let lastModified { text += "last_modified \(Self.oneLine(lastModified))\n" }
+        if let file { text += "file \(file.text)\n" }
         return text
     }
 
@@ -73,6 +77,7 @@ public struct EntryMetadata: Sendable, Equatable {
             url: String(url), size: size, sha256: String(sha), storedAt: storedAt,
             contentType: fields["content_type"].map(String.init), etag: fields["etag"].map(String.init),
             lastModified: fields["last_modified"].map(String.init))
+        file = fields["file"].flatMap(FileIdentity.init(text:))
     }
 
     private static func oneLine(_ value: String) -> String {
@@ -81,7 +86,8 @@ public struct EntryMetadata: Sendable, Equatable {
 }
 
 extension CacheLayout {
-    /// Reads an entry's metadata; nil when absent, unreadable or garbled.
+    /// Reads an entry's metadata; nil when absent, unreadable, garbled, or
+    /// a sidecar record of a file that has since been replaced.
     /// - Important: Disk I/O.
     func readMetadata(_ key: CacheKey) -> EntryMetadata? {
         if let bytes = ExtendedAttribute.get(EntryMetadata.attributeName, path: dataPath(key), limit: Self.metadataLimit),
@@ -89,28 +95,70 @@ extension CacheLayout {
         {
             return metadata
         }
-        guard let text = Self.readSmallFile(at: metaFD.fd, key.name, limit: Self.metadataLimit) else { return nil }
+        guard let metadata = readSidecar(key.name), sidecarIsCurrent(metadata, name: key.name) else { return nil }
+        return metadata
+    }
+
+    /// The sidecar record under `name`, as it is, current or not.
+    /// - Important: Disk I/O.
+    func readSidecar(_ name: String) -> EntryMetadata? {
+        guard !isReadOnly, let text = Self.readSmallFile(at: metaFD.fd, name, limit: Self.metadataLimit) else { return nil }
         return EntryMetadata(decoding: text)
     }
 
-    /// Replaces the metadata of an existing entry (after revalidation).
+    /// Whether a sidecar record still describes the data file under `name`:
+    /// false once another file (vLLM's rename) has taken the name. A record
+    /// without an identity (older versions wrote none) is judged by size
+    /// alone, as before; a data file that is gone leaves the record an orphan,
+    /// which is current here and removed as an orphan.
+    /// - Important: Disk I/O.
+    func sidecarIsCurrent(_ metadata: EntryMetadata, name: String) -> Bool {
+        guard let recorded = metadata.file, let current = FileIdentity.of(name, in: rootFD.fd) else { return true }
+        return recorded.matches(current)
+    }
+
+    /// Removes the sidecar record of entry `name`: the one way metadata
+    /// leaves a cache (an extended attribute goes with its file).
+    ///
+    /// Always under the key's lock, so a record a writer is publishing is
+    /// never taken from under it: the caller holds it (`lockHeld`), or it is
+    /// taken here without waiting, and `condition` is checked again while it
+    /// is held. Returns whether a record was removed; false also when a
+    /// writer holds the lock (a later pass will see the record again).
+    /// - Important: Disk I/O.
+    @discardableResult
+    func removeSidecar(_ name: String, lockHeld: Bool, when condition: () -> Bool = { true }) -> Bool {
+        guard !isReadOnly else { return false }
+        var lock: FileLock?
+        if !lockHeld {
+            guard let taken = try? keyLock(named: name), (try? taken.tryLockExclusive()) == true else { return false }
+            lock = taken
+        }
+        defer { lock?.unlock() }
+        guard condition() else { return false }
+        return unlinkat(metaFD.fd, name, 0) == 0
+    }
+
+    /// Replaces the metadata of an existing entry (after revalidation); the caller holds the key's lock.
     /// - Important: Disk I/O.
     func writeMetadata(_ metadata: EntryMetadata, for key: CacheKey) throws(MediaCacheError) {
-        let bytes = Array(metadata.encoded().utf8)
         let fd = openat(rootFD.fd, key.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         if fd >= 0 {
             defer { Posix.closeQuietly(fd) }
             var info = stat()
             // Only onto the bytes it describes: the file may have been replaced meanwhile (vLLM takes no lock).
             guard fstat(fd, &info) == 0, Posix.isRegular(info), Int64(info.st_size) == metadata.size else { return }
+            var metadata = metadata
+            metadata.file = FileIdentity.of(descriptor: fd)
+            let bytes = Array(metadata.encoded().utf8)
             if ExtendedAttribute.set(EntryMetadata.attributeName, bytes, on: fd) {
-                unlinkat(metaFD.fd, key.name, 0)  // an older sidecar would only be shadowed
+                removeSidecar(key.name, lockHeld: true)  // an older sidecar would only be shadowed
                 return
             }
             // Refused: the sidecar written below must not be shadowed by the old attribute.
             ExtendedAttribute.remove(EntryMetadata.attributeName, from: fd)
+            try sidecar(bytes, for: key).commit()
         }
-        try sidecar(bytes, for: key).commit()
     }
 
     /// A metadata file for `key` holding `bytes`, written and not yet published.

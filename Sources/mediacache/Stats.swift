@@ -7,11 +7,17 @@ extension MediaCacheCommand {
             commandName: "stats",
             abstract: "Show entries, size, fill, expiry and hit/miss counters.",
             discussion: """
-                Sizes and ages come from a scan of the directory; the counters are \
-                shared by every process using the cache and are exact. The --json \
-                keys are stable: cache_dir, entries, bytes, max_bytes, fill_percent, \
-                ttl_seconds, expired_entries, hostile_entries, oldest_use, newest_use, \
-                hits, misses, hit_ratio, stored, evicted_entries, evicted_bytes, since.
+                Sizes and ages come from a scan of the directory. The counters \
+                (hits, misses, stored, evicted) are exact but count only mediacache's \
+                own operations, shared by every process using the cache. The "seen on \
+                disk" figures cover every process, vLLM included: an entry's mtime is \
+                its last use by anyone, its birth time when it was stored. The --json \
+                keys are stable: cache_dir, entries, bytes, max_bytes, max_entries, \
+                fill_percent, ttl_seconds (null: never expires), expired_entries, \
+                hostile_entries, poisoned_entries, oldest_use, newest_use, hits, misses, \
+                hit_ratio, stored, evicted_entries, evicted_bytes, since, and on_disk \
+                {used_last_hour, bytes_used_last_hour, used_last_day, bytes_used_last_day, \
+                stored_last_day, reused_entries, poisoned_entries, vllm_temp_files}.
                 """)
 
         @OptionGroup var options: CacheOptions
@@ -35,11 +41,14 @@ extension MediaCacheCommand {
                         ("fill_percent", .double((stats.fillPercent * 100).rounded() / 100)),
                         ("ttl_seconds", .double(stats.ttl)), ("expired_entries", .int(stats.expiredEntries)),
                         ("hostile_entries", .int(stats.hostileEntries)),
+                        ("poisoned_entries", .int(stats.onDisk.poisoned)),
+                        ("max_entries", stats.maxEntries.map { .int($0) } ?? .null),
                         ("oldest_use", .time(stats.oldestUse)), ("newest_use", .time(stats.newestUse)),
                         ("hits", .int(c.hits)), ("misses", .int(c.misses)),
                         ("hit_ratio", stats.hitRatio.map { .double(($0 * 10000).rounded() / 10000) } ?? .null),
                         ("stored", .int(c.stored)), ("evicted_entries", .int(c.evictedEntries)),
                         ("evicted_bytes", .int(c.evictedBytes)), ("since", .time(c.since)),
+                        ("on_disk", Self.json(stats.onDisk)),
                     ]).rendered())
                 return
             }
@@ -52,9 +61,14 @@ extension MediaCacheCommand {
                 ["expired", "\(stats.expiredEntries)"],
             ]
             if stats.hostileEntries > 0 { rows.append(["planted links", "\(stats.hostileEntries) (run `mediacache prune`)"]) }
+            if stats.onDisk.poisoned > 0 {
+                rows.append(["poisoned", "\(stats.onDisk.poisoned) empty files vLLM serves as hits (run `mediacache doctor`)"])
+            }
             rows += [
                 ["oldest use", stats.oldestUse.map { "\(TimeText.iso8601($0)) (\(TimeText.ago($0)))" } ?? "-"],
                 ["newest use", stats.newestUse.map { "\(TimeText.iso8601($0)) (\(TimeText.ago($0)))" } ?? "-"],
+            ]
+            let counted: [[String]] = [
                 ["hits", "\(c.hits)"],
                 ["misses", "\(c.misses)"],
                 ["hit ratio", ratio],
@@ -62,7 +76,32 @@ extension MediaCacheCommand {
                 ["evicted", "\(c.evictedEntries) entries, \(ByteSize.format(c.evictedBytes))"],
                 ["counting since", TimeText.iso8601(c.since)],
             ]
-            StandardOutput.write(table(rows.map { [$0[0] + ":", $0[1]] }))
+            let seen: [[String]] = [
+                ["used in the last hour", Self.entries(stats.onDisk.usedLastHour, stats.onDisk.bytesUsedLastHour)],
+                ["used in the last day", Self.entries(stats.onDisk.usedLastDay, stats.onDisk.bytesUsedLastDay)],
+                ["stored in the last day", stats.onDisk.reused == nil ? "unknown (no birth times here)" : "\(stats.onDisk.storedLastDay)"],
+                ["used again since stored", stats.onDisk.reused.map { "\($0)" } ?? "unknown (no birth times here)"],
+            ]
+            let labelled = { (rows: [[String]]) in rows.map { [$0[0] + ":", $0[1]] } }
+            StandardOutput.write(
+                table(labelled(rows)) + "\ncounted by mediacache (exact; its own operations only):\n"
+                    + table(labelled(counted).map { ["  " + $0[0], $0[1]] })
+                    + "\nseen on disk (every process, vLLM included):\n"
+                    + table(labelled(seen).map { ["  " + $0[0], $0[1]] }))
+        }
+
+        static func entries(_ count: Int, _ bytes: Int64) -> String {
+            "\(count) \(count == 1 ? "entry" : "entries"), \(ByteSize.format(bytes))"
+        }
+
+        static func json(_ activity: DiskActivity) -> JSON {
+            JSON.object(fields: [
+                ("used_last_hour", .int(activity.usedLastHour)), ("bytes_used_last_hour", .int(activity.bytesUsedLastHour)),
+                ("used_last_day", .int(activity.usedLastDay)), ("bytes_used_last_day", .int(activity.bytesUsedLastDay)),
+                ("stored_last_day", .int(activity.storedLastDay)),
+                ("reused_entries", activity.reused.map { .int($0) } ?? .null),
+                ("poisoned_entries", .int(activity.poisoned)), ("vllm_temp_files", .int(activity.vllmTempFiles)),
+            ])
         }
     }
 }

@@ -4,6 +4,7 @@ public struct CacheStats: Sendable {
     public var entries: Int
     public var bytes: Int64
     public var maxBytes: Int64
+    public var maxEntries: Int?
     public var ttl: Double
     /// Entries unused for longer than the TTL (removed by the next get or prune).
     public var expiredEntries: Int
@@ -13,6 +14,8 @@ public struct CacheStats: Sendable {
     public var oldestUse: Double?
     public var newestUse: Double?
     public var counters: CacheCounters
+    /// What every process did, vLLM included, as the file system shows it.
+    public var onDisk: DiskActivity
 
     /// Hits over lookups; nil before the first lookup.
     public var hitRatio: Double? {
@@ -22,6 +25,28 @@ public struct CacheStats: Sendable {
 
     /// How full the cache is, in percent of the limit.
     public var fillPercent: Double { maxBytes > 0 ? Double(bytes) * 100 / Double(maxBytes) : 0 }
+}
+
+/// What every process did with a cache, read from the file system alone.
+///
+/// The counters see only mediacache's own operations; vLLM keeps none. But
+/// every hit, vLLM's included, sets an entry's mtime, and a file's birth
+/// time (`statx`, where the file system keeps one) is when it was stored. So
+/// these figures are seen, not counted: an entry used twice in an hour
+/// counts once, and one evicted meanwhile not at all.
+public struct DiskActivity: Sendable {
+    public var usedLastHour = 0
+    public var bytesUsedLastHour: Int64 = 0
+    public var usedLastDay = 0
+    public var bytesUsedLastDay: Int64 = 0
+    public var storedLastDay = 0
+    /// Entries used again after they were stored (last use more than a
+    /// second after birth); nil where the file system keeps no birth time.
+    public var reused: Int?
+    /// Empty files vLLM's `touch()` made (see `CacheLayout.isPoisoned`).
+    public var poisoned = 0
+    /// vLLM's temp files (`tmpXXXXXXXX`): writes in flight or crash leftovers.
+    public var vllmTempFiles = 0
 }
 
 /// One row of `list`.
@@ -38,7 +63,7 @@ extension CacheStore {
     /// Scans the directory and reads the counters; also reconciles the size account.
     /// - Important: Disk I/O: one pass over the directory.
     public func stats() throws(MediaCacheError) -> CacheStats {
-        let snapshot = try CacheSnapshot.collect(layout)
+        let snapshot = try CacheSnapshot.collect(layout, includeTemps: true)
         let now = Posix.now()
         let total = snapshot.totalBytes
         var state = layout.loadState()
@@ -54,11 +79,39 @@ extension CacheStore {
         }
         return CacheStats(
             directory: layout.root, entries: snapshot.entries.count, bytes: total,
-            maxBytes: configuration.maxBytes, ttl: configuration.ttl,
+            maxBytes: configuration.maxBytes, maxEntries: configuration.maxEntries, ttl: configuration.ttl,
             expiredEntries: snapshot.entries.filter { now - $0.lastUsed > configuration.ttl }.count,
             hostileEntries: snapshot.hostile.count,
             oldestUse: snapshot.entries.map(\.lastUsed).min(), newestUse: snapshot.entries.map(\.lastUsed).max(),
-            counters: state.counters)
+            counters: state.counters, onDisk: activity(snapshot, now: now))
+    }
+
+    /// Reads the on-disk activity figures off a snapshot and one `statx` per entry.
+    /// - Important: Disk I/O.
+    private func activity(_ snapshot: CacheSnapshot, now: Double) -> DiskActivity {
+        var activity = DiskActivity()
+        var reused = 0
+        var births = 0
+        for entry in snapshot.entries {
+            let age = now - entry.lastUsed
+            if age <= 3600 {
+                activity.usedLastHour += 1
+                activity.bytesUsedLastHour += entry.size
+            }
+            if age <= 86400 {
+                activity.usedLastDay += 1
+                activity.bytesUsedLastDay += entry.size
+            }
+            guard let birth = FileIdentity.of(entry.name, in: layout.rootFD.fd)?.birth else { continue }
+            births += 1
+            let born = Double(birth) / 1e9
+            if now - born <= 86400 { activity.storedLastDay += 1 }
+            if entry.lastUsed > born + 1 { reused += 1 }
+        }
+        activity.reused = births == 0 && !snapshot.entries.isEmpty ? nil : reused
+        activity.poisoned = snapshot.poisoned.count
+        activity.vllmTempFiles = snapshot.tempFiles.filter { VLLMFiles.isTempFile($0.name) }.count
+        return activity
     }
 
     /// Every entry, with its URL when known.

@@ -112,12 +112,30 @@ def _pip_download(requirement: str, pattern: str, check_member: str | None) -> P
         return found  # type: ignore[return-value]
 
 
-@functools.lru_cache(maxsize=None)
+def _once(fn):
+    """Cache the result, and also the Unavailable error: one pip attempt per
+    process, not one per test module."""
+    memo: dict = {}
+
+    @functools.wraps(fn)
+    def wrapper():
+        if "value" not in memo and "error" not in memo:
+            try:
+                memo["value"] = fn()
+            except Unavailable as e:
+                memo["error"] = e
+        if "error" in memo:
+            raise memo["error"]
+        return memo["value"]
+    return wrapper
+
+
+@_once
 def wheel() -> Path:
     return _pip_download(f"vllm=={VLLM_VERSION}", f"vllm-{VLLM_VERSION}-*.whl", CONNECTOR)
 
 
-@functools.lru_cache(maxsize=None)
+@_once
 def pathlib_abc_wheel() -> Path:
     return _pip_download(f"pathlib-abc=={PATHLIB_ABC_VERSION}",
                          f"pathlib_abc-{PATHLIB_ABC_VERSION}-*.whl", "pathlib_abc/__init__.py")

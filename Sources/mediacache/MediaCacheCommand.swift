@@ -30,7 +30,9 @@ struct MediaCacheCommand: AsyncParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: "0.1.0",
-        subcommands: [Fetch.self, Get.self, Put.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self]
+        subcommands: [
+            Fetch.self, Get.self, Put.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self, Doctor.self,
+        ]
     )
 
     static func main() async {

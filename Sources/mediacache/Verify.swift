@@ -5,18 +5,22 @@ extension MediaCacheCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Re-hash entries against their recorded SHA-256; report corrupt, missing, foreign and planted entries.",
+            abstract: "Re-hash entries against their recorded SHA-256; report corrupt, poisoned, foreign and planted entries.",
             discussion: """
-                corrupt: the bytes differ from what was stored. missing: metadata \
-                whose data file is gone. foreign: a data file without metadata \
-                (written by vLLM; fine, but cannot be checked). hostile: a symlink \
-                or other non-regular file under an entry's name. Exit 1 when \
-                anything but foreign entries was found (before --fix).
+                corrupt: the bytes differ from what was stored. poisoned: an empty \
+                file vLLM's touch() recreated, which vLLM serves as an empty hit. \
+                hostile: a symlink or other non-regular file under an entry's name. \
+                foreign: a data file without metadata (written by vLLM; fine, but \
+                cannot be checked). stale: a metadata record of an entry vLLM has \
+                since replaced with its own download (the bytes are vLLM's and fine). \
+                missing: a record whose data file vLLM's eviction removed. Exit 1 \
+                when a corrupt, poisoned or hostile entry was found (before --fix); \
+                foreign, stale and missing are routine and exit 0.
                 """)
 
         @OptionGroup var options: CacheOptions
 
-        @Flag(help: "Remove corrupt and hostile entries and orphaned metadata.")
+        @Flag(help: "Remove corrupt, poisoned and hostile entries, and stale or orphaned records; never a valid entry.")
         var fix = false
 
         @Flag(help: "Print one JSON object per finding, then a summary object.")
@@ -45,11 +49,12 @@ extension MediaCacheCommand {
                 out += JSON.object(fields: [
                     ("checked", .int(report.checked)), ("ok", .int(report.ok)), ("corrupt", .int(counts(.corrupt))),
                     ("missing", .int(counts(.missing))), ("foreign", .int(counts(.foreign))),
-                    ("hostile", .int(counts(.hostile))), ("busy", .int(report.busy)), ("removed", .int(removed)),
+                    ("hostile", .int(counts(.hostile))), ("poisoned", .int(counts(.poisoned))), ("stale", .int(counts(.stale))),
+                    ("busy", .int(report.busy)), ("removed", .int(removed)),
                 ]).rendered() + "\n"
             } else if !quiet {
                 out += "checked \(report.checked): \(report.ok) ok, \(counts(.corrupt)) corrupt, \(counts(.missing)) missing, "
-                out += "\(counts(.foreign)) foreign, \(counts(.hostile)) hostile"
+                out += "\(counts(.foreign)) foreign, \(counts(.hostile)) hostile, \(counts(.poisoned)) poisoned, \(counts(.stale)) stale"
                 out += fix ? "; removed \(removed)\n" : "\n"
             }
             StandardOutput.write(out)

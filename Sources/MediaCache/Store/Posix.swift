@@ -68,6 +68,29 @@ enum Posix {
         }
     }
 
+    /// One `read`, retried on `EINTR`: the count, 0 at the end, or -1 with `errno` set.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        while true {
+            let count = systemRead(fd, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            return count
+        }
+    }
+
+    /// Everything readable from `fd` up to `limit` bytes; nil on an error or
+    /// when there is more than `limit`.
+    static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= limit {
+            let count = chunk.withUnsafeMutableBytes { read(fd, into: $0) }
+            if count < 0 { return nil }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
+        return nil
+    }
+
     /// Closes a descriptor, ignoring `EINTR` as Linux requires.
     static func closeQuietly(_ fd: Int32) {
         if fd >= 0 { _ = close(fd) }
@@ -111,4 +134,9 @@ final class FileHandle: @unchecked Sendable {
     let fd: Int32
     init(_ fd: Int32) { self.fd = fd }
     deinit { Posix.closeQuietly(fd) }
+}
+
+/// libc's `read`, reachable from inside `Posix`, whose own `read` shadows it.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

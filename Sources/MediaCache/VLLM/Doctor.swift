@@ -108,7 +108,7 @@ extension CacheStore {
             plan.removals += snapshot.hostile.map { PlannedRemoval(entry: $0, reason: .hostile) }
             report.findings.append(.init(
                 check: "planted-links", severity: .hazard, count: snapshot.hostile.count,
-                summary: "\(snapshot.hostile.count) symlinks or other special files under entry names",
+                summary: "\(snapshot.hostile.count) \(snapshot.hostile.count == 1 ? "symlink or other special file" : "symlinks or other special files") under entry names",
                 effect: "vLLM follows a symlink and serves whatever it points at; mediacache treats it as a miss",
                 action: "remove them (--fix or `mediacache prune`)", fixable: true))
         }

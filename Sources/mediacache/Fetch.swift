@@ -11,8 +11,11 @@ extension MediaCacheCommand {
             commandName: "fetch",
             abstract: "Download URLs into the cache in parallel (prewarm).",
             discussion: """
-                URLs come from arguments and/or -i FILE (- for stdin): one per line; \
-                blank lines and # comments are skipped; duplicates are fetched once. \
+                URLs come from arguments and/or -i FILE (- for stdin): one per line \
+                (LF or CRLF; a UTF-8 byte-order mark and white space around a URL are \
+                dropped); blank lines and # comments are skipped; a line that is not \
+                an http(s) URL is reported, never skipped silently; duplicates (the \
+                same UTF-8 bytes) are fetched once. \
                 Fresh entries are not downloaded again; expired ones with an ETag or \
                 Last-Modified are revalidated. One URL is downloaded once even when \
                 several processes fetch it at the same moment.

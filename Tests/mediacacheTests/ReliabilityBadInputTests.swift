@@ -50,7 +50,8 @@ struct ReliabilityBadInputTests {
         .init(name: "MEDIACACHE_MAX_SIZE=junk", arguments: ["stats"], environment: ["MEDIACACHE_MAX_SIZE": "junk"], status: 64, says: "MEDIACACHE_MAX_SIZE"),
         .init(name: "MEDIACACHE_TTL=-3h", arguments: ["get", "http://h.invalid/a"], environment: ["MEDIACACHE_TTL": "-3h"], status: 64, says: "MEDIACACHE_TTL"),
         .init(name: "VLLM_MEDIA_CACHE_MAX_SIZE_MB=abc", arguments: ["prune"], environment: ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": "abc"], status: 64, says: "VLLM_MEDIA_CACHE_MAX_SIZE_MB"),
-        .init(name: "VLLM_MEDIA_CACHE_TTL_HOURS=0", arguments: ["list"], environment: ["VLLM_MEDIA_CACHE_TTL_HOURS": "0"], status: 64, says: "VLLM_MEDIA_CACHE_TTL_HOURS"),
+        // vLLM reads 0 as "expire everything" (Python's float); 0x10 it refuses, and so must mediacache.
+        .init(name: "VLLM_MEDIA_CACHE_TTL_HOURS=0x10", arguments: ["list"], environment: ["VLLM_MEDIA_CACHE_TTL_HOURS": "0x10"], status: 64, says: "VLLM_MEDIA_CACHE_TTL_HOURS"),
     ]
 
     @Test("one stderr line, the documented exit code, the cache unchanged", arguments: table)

@@ -65,6 +65,9 @@ final class StressTally: @unchecked Sendable {
     private(set) var hits = 0
     private(set) var puts = 0
     private(set) var fetched = 0
+    /// What `fetch` counted: a fresh entry is a hit, a download or revalidation a miss.
+    private(set) var fetchHits = 0
+    private(set) var fetchMisses = 0
     private(set) var wrongBytes = 0
     /// Commands killed with SIGKILL before they ended.
     private(set) var killed = 0
@@ -73,6 +76,15 @@ final class StressTally: @unchecked Sendable {
     func got(hit: Bool) { lock.withLock { gets += 1; if hit { hits += 1 } } }
     func put() { lock.withLock { puts += 1 } }
     func fetched(_ count: Int) { lock.withLock { fetched += count } }
+    /// Books the lines of a `fetch --json`: how many were fetched, and the hits and misses it counted.
+    func fetched(_ lines: [[String: Any]]) {
+        let status = lines.map { $0["status"] as? String }
+        lock.withLock {
+            fetched += status.filter { $0 == "fetched" }.count
+            fetchHits += status.filter { $0 == "cached" }.count
+            fetchMisses += status.filter { $0 == "fetched" || $0 == "revalidated" }.count
+        }
+    }
     func wrong(_ what: String) { lock.withLock { wrongBytes += 1; failures.append(what) } }
     func fail(_ what: String) { lock.withLock { failures.append(what) } }
     func killedOne() { lock.withLock { killed += 1 } }

@@ -292,3 +292,49 @@ def copy_dir_with_times(src: Path, dst: Path) -> None:
     for entry in os.scandir(src):
         if not entry.name.startswith("."):
             shutil.copy2(entry.path, dst / entry.name)
+
+
+# ---------------------------------------------------------------------------
+# vLLM's get racing a removal, and birth times (issue #11, sections 3 and 5)
+# ---------------------------------------------------------------------------
+
+def vllm_get_racing_removal(c: Cache, url: str, remove) -> bytes | None:
+    """Run vLLM's own ``_get_cached_bytes(url)``, unchanged, with ``remove()``
+    called right after its ``cache_path.stat()`` succeeded and before its
+    ``cache_path.touch()``: the window in which another process (mediacache
+    prune/evict, another vLLM's eviction) removes the entry. The only thing
+    replaced is the Path object vLLM's ``_media_cache_path`` returned: a
+    subclass whose ``stat()`` does the real stat, then calls ``remove()``
+    once. Returns what vLLM's get returned."""
+    conn = c.connector()
+    real = conn.path(url)
+    fired = []
+
+    class RacingPath(type(real)):
+        __slots__ = ()
+
+        def stat(self, *args, **kwargs):
+            st = super().stat(*args, **kwargs)
+            if not fired:
+                fired.append(True)
+                remove()
+            return st
+
+    own = conn.impl._media_cache_path  # vLLM's, bound
+    conn.impl._media_cache_path = lambda u: RacingPath(own(u)) if u == url else own(u)
+    got = conn.get(url)
+    assert fired, "vLLM's get never called stat() on the entry: the race was not run"
+    return got
+
+
+def birth_time(path: Path) -> int | None:
+    """The file's birth time in whole seconds (statx, via coreutils `stat
+    %W`), or None where the file system keeps none."""
+    try:
+        p = subprocess.run(["stat", "-c", "%W", str(path)], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if p.returncode != 0 or not p.stdout.strip().lstrip("-").isdigit():
+        return None
+    value = int(p.stdout.strip())
+    return value if value > 0 else None

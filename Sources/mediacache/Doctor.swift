@@ -60,8 +60,15 @@ extension MediaCacheCommand {
                 if finding.action != "nothing" || finding.severity == .hazard { out += "    what to do:   \(finding.action)\n" }
                 if fixing && finding.fixable { out += "    fixed:        \(finding.fixed) of \(finding.count)\n" }
             }
-            let hazards = report.findings.filter { $0.severity == .hazard }.count
-            out += hazards == 0 ? "\nno hazards found\n" : "\n\(hazards) \(hazards == 1 ? "hazard" : "hazards") found\n"
+            let found = report.findings.filter { $0.severity == .hazard }
+            let left = found.filter { !fixing || !$0.fixable || $0.fixed < $0.count }.count
+            if found.isEmpty {
+                out += "\nno hazards found\n"
+            } else if fixing {
+                out += "\n\(found.count) \(found.count == 1 ? "hazard" : "hazards") found, \(found.count - left) fixed, \(left) left\n"
+            } else {
+                out += "\n\(found.count) \(found.count == 1 ? "hazard" : "hazards") found\n"
+            }
             return out
         }
 

@@ -43,8 +43,10 @@ extension MediaCacheCommand {
                 StandardOutput.line(
                     JSON.object(fields: [
                         ("dry_run", .bool(dryRun)),
-                        ("removed_entries", .int(count(.expired) + count(.size))), ("removed_bytes", .int(bytes)),
+                        ("removed_entries", .int(count(.expired) + count(.size) + count(.count) + count(.poisoned))),
+                        ("removed_bytes", .int(bytes)),
                         ("expired", .int(count(.expired))), ("over_size", .int(count(.size))),
+                        ("over_count", .int(count(.count))), ("poisoned", .int(count(.poisoned))),
                         ("hostile", .int(count(.hostile))), ("temp_files", .int(temps)),
                         ("orphan_metadata", .int(orphans)),
                         ("entries_before", .int(report.entriesBefore)), ("bytes_before", .int(report.bytesBefore)),
@@ -60,9 +62,11 @@ extension MediaCacheCommand {
             }
             guard !quiet else { return }
             let verb = dryRun ? "would remove" : "removed"
-            let total = count(.expired) + count(.size)
+            let total = count(.expired) + count(.size) + count(.count) + count(.poisoned)
             var line = "\(verb) \(total) \(total == 1 ? "entry" : "entries") (\(ByteSize.format(bytes))): "
             line += "\(count(.expired)) expired, \(count(.size)) over size"
+            if count(.count) > 0 { line += ", \(count(.count)) over --max-entries" }
+            if count(.poisoned) > 0 { line += ", \(count(.poisoned)) poisoned empty files" }
             if count(.hostile) > 0 { line += ", \(count(.hostile)) planted links" }
             if temps > 0 { line += ", \(temps) temp files" }
             if orphans > 0 { line += ", \(orphans) orphaned metadata" }

@@ -79,7 +79,7 @@ extension MediaCacheCommand {
             let seen: [[String]] = [
                 ["used in the last hour", Self.entries(stats.onDisk.usedLastHour, stats.onDisk.bytesUsedLastHour)],
                 ["used in the last day", Self.entries(stats.onDisk.usedLastDay, stats.onDisk.bytesUsedLastDay)],
-                ["stored in the last day", stats.onDisk.reused == nil ? "unknown (no birth times here)" : "\(stats.onDisk.storedLastDay)"],
+                ["stored in the last day", stats.onDisk.storedLastDay.map { "\($0)" } ?? "unknown (no birth times here)"],
                 ["used again since stored", stats.onDisk.reused.map { "\($0)" } ?? "unknown (no birth times here)"],
             ]
             let labelled = { (rows: [[String]]) in rows.map { [$0[0] + ":", $0[1]] } }
@@ -98,7 +98,7 @@ extension MediaCacheCommand {
             JSON.object(fields: [
                 ("used_last_hour", .int(activity.usedLastHour)), ("bytes_used_last_hour", .int(activity.bytesUsedLastHour)),
                 ("used_last_day", .int(activity.usedLastDay)), ("bytes_used_last_day", .int(activity.bytesUsedLastDay)),
-                ("stored_last_day", .int(activity.storedLastDay)),
+                ("stored_last_day", activity.storedLastDay.map { .int($0) } ?? .null),
                 ("reused_entries", activity.reused.map { .int($0) } ?? .null),
                 ("poisoned_entries", .int(activity.poisoned)), ("vllm_temp_files", .int(activity.vllmTempFiles)),
             ])

@@ -39,7 +39,8 @@ public struct DiskActivity: Sendable {
     public var bytesUsedLastHour: Int64 = 0
     public var usedLastDay = 0
     public var bytesUsedLastDay: Int64 = 0
-    public var storedLastDay = 0
+    /// Entries born in the last day; nil where the file system keeps no birth time.
+    public var storedLastDay: Int? = 0
     /// Entries used again after they were stored (last use more than a
     /// second after birth); nil where the file system keeps no birth time.
     public var reused: Int?
@@ -105,10 +106,12 @@ extension CacheStore {
             guard let birth = FileIdentity.of(entry.name, in: layout.rootFD.fd)?.birth else { continue }
             births += 1
             let born = Double(birth) / 1e9
-            if now - born <= 86400 { activity.storedLastDay += 1 }
+            if now - born <= 86400 { activity.storedLastDay? += 1 }
             if entry.lastUsed > born + 1 { reused += 1 }
         }
-        activity.reused = births == 0 && !snapshot.entries.isEmpty ? nil : reused
+        let noBirths = births == 0 && !snapshot.entries.isEmpty
+        activity.reused = noBirths ? nil : reused
+        if noBirths { activity.storedLastDay = nil }
         activity.poisoned = snapshot.poisoned.count
         activity.vllmTempFiles = snapshot.tempFiles.filter { VLLMFiles.isTempFile($0.name) }.count
         return activity

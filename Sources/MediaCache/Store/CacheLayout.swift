@@ -37,10 +37,15 @@ struct CacheLayout: Sendable {
     /// access. An existing directory keeps its mode.
     /// - Important: Disk I/O.
     init(root: String, shared: Bool) throws(MediaCacheError) {
-        let mode: mode_t = shared ? 0o2770 : 0o700
+        var mode: mode_t = shared ? 0o2770 : 0o700
         self.root = Self.normalize(root)
         try Self.makeDirectories(self.root, mode: mode)
         rootFD = try Self.openDirectory(self.root, at: AT_FDCWD, name: self.root)
+        // A directory a group already shares (a vLLM cache made 2770, say)
+        // gets private directories the group can use too: its locks and
+        // metadata must serve every member, not only whoever came first.
+        var info = stat()
+        if fstat(rootFD.fd, &info) == 0, info.st_mode & 0o070 == 0o070 { mode = 0o2770 }
         do {
             privateFD = try Self.openOrCreate(Self.privateDirName, in: rootFD.fd, path: self.root, mode: mode)
         } catch let error where error.isUnwritable {

@@ -240,9 +240,10 @@ extension CacheStore {
         return ExtendedAttribute.set(EntryMetadata.attributeName, Array("probe".utf8), on: fd)
     }
 
+    /// Free bytes for this user; nil where unknown (ramfs reports no capacity at all).
     private static func freeBytes(_ path: String) -> Int64? {
         var info = statvfs()
-        guard statvfs(path, &info) == 0 else { return nil }
+        guard statvfs(path, &info) == 0, info.f_blocks > 0 else { return nil }
         return Int64(info.f_bavail) * Int64(info.f_frsize)
     }
 

@@ -30,7 +30,7 @@ struct MediaCacheCommand: AsyncParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: "0.1.0",
-        subcommands: [Fetch.self, Get.self, Put.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self]
+        subcommands: [Fetch.self, Get.self, Put.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self, Dir.self]
     )
 
     static func main() async {

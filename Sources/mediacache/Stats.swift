@@ -11,23 +11,25 @@ extension MediaCacheCommand {
                 shared by every process using the cache and are exact. The --json \
                 keys are stable: cache_dir, entries, bytes, max_bytes, fill_percent, \
                 ttl_seconds, expired_entries, hostile_entries, oldest_use, newest_use, \
-                hits, misses, hit_ratio, stored, evicted_entries, evicted_bytes, since.
+                hits, misses, hit_ratio, stored, evicted_entries, evicted_bytes, since. \
+                With -q, print nothing (for --reset). A directory that does not \
+                exist is "no cache at DIR" (exit 66).
                 """)
 
-        @OptionGroup var options: CacheOptions
-
-        @Flag(help: "Print the statistics as one JSON object.")
-        var json = false
+        @OptionGroup var location: CacheLocation
+        @OptionGroup var limits: CacheLimits
+        @OptionGroup var output: OutputOptions
 
         @Flag(help: "Zero the counters (after printing them).")
         var reset = false
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try location.openExistingStore(limits: limits)
             let stats = try reporting { try store.stats() }
             if reset { try reporting { try store.resetCounters() } }
+            if output.quiet { return }
             let c = stats.counters
-            if json {
+            if output.json {
                 StandardOutput.line(
                     JSON.object(fields: [
                         ("cache_dir", .string(stats.directory)), ("entries", .int(stats.entries)),
@@ -59,7 +61,7 @@ extension MediaCacheCommand {
                 ["misses", "\(c.misses)"],
                 ["hit ratio", ratio],
                 ["stored", "\(c.stored)"],
-                ["evicted", "\(c.evictedEntries) entries, \(ByteSize.format(c.evictedBytes))"],
+                ["evicted", "\(Plural.count(c.evictedEntries, "entry", "entries")), \(ByteSize.format(c.evictedBytes))"],
                 ["counting since", TimeText.iso8601(c.since)],
             ]
             StandardOutput.write(table(rows.map { [$0[0] + ":", $0[1]] }))

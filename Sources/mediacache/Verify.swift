@@ -11,22 +11,21 @@ extension MediaCacheCommand {
                 whose data file is gone. foreign: a data file without metadata \
                 (written by vLLM; fine, but cannot be checked). hostile: a symlink \
                 or other non-regular file under an entry's name. Exit 1 when \
-                anything but foreign entries was found (before --fix).
+                anything but foreign entries was found (before --fix). With -q, only \
+                problems are printed; --json prints one object per finding, then a \
+                summary object.
                 """)
 
-        @OptionGroup var options: CacheOptions
+        @OptionGroup var location: CacheLocation
 
         @Flag(help: "Remove corrupt and hostile entries and orphaned metadata.")
         var fix = false
 
-        @Flag(help: "Print one JSON object per finding, then a summary object.")
-        var json = false
-
-        @Flag(name: .shortAndLong, help: "Print only problems.")
-        var quiet = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try options.openStore()
+            let (json, quiet) = (output.json, output.quiet)
+            let store = try location.openExistingStore()
             let report = try reporting { try store.verify(fix: fix) }
             let removed = (report.removed?.removed.count ?? 0) + (report.removed?.metadataRemoved ?? 0)
             var out = ""

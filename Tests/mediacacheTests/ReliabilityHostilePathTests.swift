@@ -128,7 +128,7 @@ struct ReliabilityHostilePathTests {
     func directoryModes() async throws {
         try await withTempDir { (dir) async throws in
             let mode = { (path: String) -> mode_t? in Reliability.snapshot(path)["."]?.mode }
-            #expect(try CLI.run(["stats", "--cache-dir", dir + "/private/cache"]).status == 0)
+            #expect(try CLI.run(["prune", "--cache-dir", dir + "/private/cache"]).status == 0)
             for sub in ["", "/.mediacache", "/.mediacache/meta", "/.mediacache/locks"] {
                 #expect(mode(dir + "/private/cache" + sub) == 0o700, "\(sub)")
             }

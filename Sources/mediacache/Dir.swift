@@ -15,6 +15,8 @@ extension MediaCacheCommand {
 
         @OptionGroup var location: CacheLocation
         @OptionGroup var limits: CacheLimits
+        // Accepted (scripts pass one set of cache flags to every command), not shown: they change nothing here.
+        @OptionGroup(visibility: .hidden) var writing: WriteOptions
 
         @Flag(name: .shortAndLong, help: "Also print the size limit and TTL, and which setting chose each.")
         var verbose = false

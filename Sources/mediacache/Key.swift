@@ -9,6 +9,9 @@ extension MediaCacheCommand {
             discussion: "Touches nothing; works whether or not the URL is cached.")
 
         @OptionGroup var location: CacheLocation
+        // Accepted (scripts pass one set of cache flags to every command), not shown: they change nothing here.
+        @OptionGroup(visibility: .hidden) var limits: CacheLimits
+        @OptionGroup(visibility: .hidden) var writing: WriteOptions
 
         @Argument(help: "URLs to name.")
         var urls: [String]

@@ -20,6 +20,9 @@ extension MediaCacheCommand {
         }
 
         @OptionGroup var location: CacheLocation
+        // Accepted (scripts pass one set of cache flags to every command), not shown: they change nothing here.
+        @OptionGroup(visibility: .hidden) var limits: CacheLimits
+        @OptionGroup(visibility: .hidden) var writing: WriteOptions
 
         @Option(help: ArgumentHelp("Order rows by size (largest first), used (most recent first) or name.", valueName: "order"))
         var sort: Order = .used

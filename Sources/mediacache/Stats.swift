@@ -18,6 +18,8 @@ extension MediaCacheCommand {
 
         @OptionGroup var location: CacheLocation
         @OptionGroup var limits: CacheLimits
+        // Accepted (scripts pass one set of cache flags to every command), not shown: they change nothing here.
+        @OptionGroup(visibility: .hidden) var writing: WriteOptions
         @OptionGroup var output: OutputOptions
 
         @Flag(help: "Zero the counters (after printing them).")

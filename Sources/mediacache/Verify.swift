@@ -17,6 +17,9 @@ extension MediaCacheCommand {
                 """)
 
         @OptionGroup var location: CacheLocation
+        // Accepted (scripts pass one set of cache flags to every command), not shown: they change nothing here.
+        @OptionGroup(visibility: .hidden) var limits: CacheLimits
+        @OptionGroup(visibility: .hidden) var writing: WriteOptions
 
         @Flag(help: "Remove corrupt and hostile entries and orphaned metadata.")
         var fix = false

@@ -17,7 +17,7 @@ struct CommandsTests {
             let body = TestServer.body("cli-\(size)", size: size)
             let file = dir + "/body"
             Files.write(file, body)
-            let put = try mc(dir + "/c", "put", "https://h/a/cat.png?x=1", file)
+            let put = try mc(dir + "/c", "put", "--allow-empty", "https://h/a/cat.png?x=1", file)
             #expect(put.status == 0)
             #expect(put.out == dir + "/c/aaa4109d0b1848a16b16.png\n")
             let get = try mc(dir + "/c", "get", "https://h/a/cat.png?x=1")

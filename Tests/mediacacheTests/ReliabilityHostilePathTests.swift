@@ -62,7 +62,7 @@ struct ReliabilityHostilePathTests {
             // Given: a link under an entry's name, and files and links with temp-like names in every cache directory
             let cache = dir + "/cache"
             let common = ["--cache-dir", cache]
-            #expect(try CLI.run(["stats"] + common).status == 0)
+            #expect(try CLI.run(["prune"] + common).status == 0)
             let target = dir + "/target"
             Files.write(target, Array("outside".utf8))
             Files.backdate(target, secondsAgo: 60)

@@ -173,13 +173,13 @@ _mediacache() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    fetch|get|put|evict|prune|stats|list|verify|key|help)
+    fetch|get|put|evict|prune|stats|list|ls|verify|key|dir|help)
         # Offer subcommand argument completions
         "_mediacache_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'fetch get put evict prune stats list verify key help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'fetch get put evict prune stats list verify key dir help' -- "${cur}"))
         ;;
     esac
 }
@@ -271,7 +271,7 @@ _mediacache_get() {
 
 _mediacache_put() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --quiet -q --version -h --help)
+    non_repeating_flags=(--shared --durable --allow-empty --allow-html --quiet -q --version -h --help)
     repeating_options=()
     non_repeating_options=(--cache-dir --max-size --ttl --content-type)
     __mediacache_offer_flags_options 2
@@ -304,7 +304,7 @@ _mediacache_put() {
 
 _mediacache_evict() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --all --dry-run --json --quiet -q --version -h --help)
+    non_repeating_flags=(--shared --durable --all --dry-run --yes --json --quiet -q --version -h --help)
     repeating_options=(--key)
     non_repeating_options=(--cache-dir --max-size --ttl --older-than)
     __mediacache_offer_flags_options -1
@@ -357,7 +357,7 @@ _mediacache_prune() {
 
 _mediacache_stats() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --json --reset --version -h --help)
+    non_repeating_flags=(--json --quiet -q --reset --version -h --help)
     repeating_options=()
     non_repeating_options=(--cache-dir --max-size --ttl)
     __mediacache_offer_flags_options 0
@@ -379,9 +379,9 @@ _mediacache_stats() {
 
 _mediacache_list() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --json --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--cache-dir --max-size --ttl --sort)
+    non_repeating_flags=(--reverse --json --quiet -q --version -h --help)
+    repeating_options=(-f --filter)
+    non_repeating_options=(--cache-dir --sort --limit)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -390,14 +390,14 @@ _mediacache_list() {
         __mediacache_add_completions -d
         return
         ;;
-    '--max-size')
-        return
-        ;;
-    '--ttl')
-        return
-        ;;
     '--sort')
         __mediacache_add_completions -W 'size'$'\n''used'$'\n''name'
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '-f'|'--filter')
         return
         ;;
     esac
@@ -405,9 +405,9 @@ _mediacache_list() {
 
 _mediacache_verify() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --fix --json --quiet -q --version -h --help)
+    non_repeating_flags=(--fix --json --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --max-size --ttl)
+    non_repeating_options=(--cache-dir)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -416,21 +416,31 @@ _mediacache_verify() {
         __mediacache_add_completions -d
         return
         ;;
-    '--max-size')
-        return
-        ;;
-    '--ttl')
-        return
-        ;;
     esac
 }
 
 _mediacache_key() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --path --version -h --help)
+    non_repeating_flags=(--path --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--cache-dir)
+    __mediacache_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--cache-dir')
+        __mediacache_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_mediacache_dir() {
+    repeating_flags=()
+    non_repeating_flags=(--verbose -v --version -h --help)
     repeating_options=()
     non_repeating_options=(--cache-dir --max-size --ttl)
-    __mediacache_offer_flags_options -1
+    __mediacache_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
@@ -456,3 +466,7 @@ _mediacache_help() {
 }
 
 complete -o filenames -F _mediacache mediacache
+
+_mediacache_ls() {
+    _mediacache_list "$@"
+}

@@ -162,24 +162,38 @@ extension SuffixRules {
     }
 }
 
-/// Durations such as `90s`, `30m`, `24h`, `7d`, or plain seconds.
+/// Durations such as `90s`, `30m`, `24h`, `7d`, `1h30m`, or plain seconds.
 public enum DurationText {
     static let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
 
     /// Parses a positive duration in seconds; zero, negative or garbled text throws, naming `name`.
+    ///
+    /// A duration is one number with an optional unit (`1.5h`, `90`), or
+    /// several numbers each with a unit (`1h30m`, `1d12h`), as `format` writes them.
     public static func parse(_ text: String, name: String) throws(MediaCacheError) -> Double {
-        var body = text.trimmingSpaces().lowercased()
-        var factor = 1.0
-        if let last = body.last, let unit = units[last] {
-            factor = unit
-            body.removeLast()
+        let body = text.trimmingSpaces().lowercased()
+        let invalid = MediaCacheError.invalidSetting(
+            name: name, value: text, expected: "a positive duration such as 90s, 30m, 24h, 7d or 1h30m")
+        var total = 0.0
+        var number = ""
+        var parts = 0
+        for character in body {
+            if let unit = units[character] {
+                guard let value = Double(number), value.isFinite, value >= 0, number.first?.isNumber == true else { throw invalid }
+                total += value * unit
+                number = ""
+                parts += 1
+            } else {
+                number.append(character)
+            }
         }
-        guard let number = Double(body), number.isFinite, number > 0, body.first?.isNumber == true,
-            number * factor < 1e15
-        else {
-            throw .invalidSetting(name: name, value: text, expected: "a positive duration such as 90s, 30m, 24h or 7d")
+        if !number.isEmpty {  // a bare number is seconds, alone only
+            guard parts == 0, let value = Double(number), value.isFinite, number.first?.isNumber == true else { throw invalid }
+            total = value
+            parts = 1
         }
-        return number * factor
+        guard parts > 0, total > 0, total < 1e15 else { throw invalid }
+        return total
     }
 
     /// A duration for people: `24h`, `90s`, `7d`, `1h30m`; `never` for an

@@ -81,6 +81,7 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
         case ENOSPC, EDQUOT: return " (free some space, or lower --max-size and run `mediacache prune`)"
         case EACCES, EPERM: return " (check the permissions of the cache directory)"
         case EROFS: return " (the cache directory is on a read-only file system)"
+        case ENOTDIR: return " (a part of the path is a file)"
         default: return ""
         }
     }

@@ -16,7 +16,9 @@ extension MediaCacheCommand {
                 store costs at it, measured here by timing vLLM's directory pass in \
                 python3 over 2000 scratch files. Each finding says what happens and \
                 what to do. Exit 0 when clean, 1 when a hazard was found (after \
-                --fix: one it could not fix).
+                --fix: one it could not fix). With -q, nothing when clean, else only \
+                the hazards. A directory that does not exist is "no cache at DIR" \
+                (exit 66).
 
                 --json keys: cache_dir, clean, entries, bytes, free_bytes, \
                 extended_attributes, vllm_store_ms, seconds_per_entry, calibration, \
@@ -24,7 +26,10 @@ extension MediaCacheCommand {
                 effect, action, fixable, fixed}].
                 """)
 
-        @OptionGroup var options: CacheOptions
+        @OptionGroup var location: CacheLocation
+        @OptionGroup var limits: CacheLimits
+        // Accepted so that a script can pass one set of cache flags to every command.
+        @OptionGroup(visibility: .hidden) var writing: WriteOptions
 
         @Flag(help: "Repair what is safe: remove poisoned files, planted links, stale temp files and records; make entries readable.")
         var fix = false
@@ -32,28 +37,27 @@ extension MediaCacheCommand {
         @Flag(help: "Skip the timing of a vLLM store (no scratch files, no python3).")
         var noCalibration = false
 
-        @Flag(help: "Print the report as one JSON object.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try location.openExistingStore(limits: limits)
             let report = try reporting {
                 try store.doctor(fix: fix, calibrate: !noCalibration, vllmEnvironment: Environment.current())
             }
-            if json {
+            if output.json {
                 StandardOutput.line(Self.json(report).rendered())
-            } else {
-                StandardOutput.write(Self.text(report, fixing: fix))
+            } else if !output.quiet || !report.isClean {
+                StandardOutput.write(Self.text(report, fixing: fix, hazardsOnly: output.quiet))
             }
             if !report.isClean { throw ExitCode(ExitStatus.miss) }
         }
 
-        static func text(_ report: DoctorReport, fixing: Bool) -> String {
+        static func text(_ report: DoctorReport, fixing: Bool, hazardsOnly: Bool) -> String {
             var out = "cache \(report.directory): \(report.entries) \(report.entries == 1 ? "entry" : "entries"), "
             out += ByteSize.format(report.bytes)
             if let free = report.freeBytes { out += ", \(ByteSize.format(free)) free" }
             out += "\n"
-            for finding in report.findings {
+            for finding in report.findings where !hazardsOnly || finding.severity == .hazard {
                 let mark = finding.severity == .hazard ? "hazard" : "ok"
                 out += "\n[\(mark)] \(finding.summary)\n"
                 if finding.effect != "none" { out += "    what happens: \(finding.effect)\n" }

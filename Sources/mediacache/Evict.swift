@@ -13,6 +13,9 @@ extension MediaCacheCommand {
                   mediacache evict https://cdn.example/bad.jpg
                   mediacache evict --key 469aa9cd5552f33222b1.jpg
                   mediacache evict --older-than 7d --dry-run
+
+                --all asks for confirmation when stdin and stderr are a terminal \
+                (exit 1 if the answer is not yes); --yes skips the question.
                 """)
 
         @OptionGroup var options: CacheOptions
@@ -32,19 +35,16 @@ extension MediaCacheCommand {
         @Flag(help: "List what would be removed; remove nothing.")
         var dryRun = false
 
-        @Flag(help: "Print the result as JSON.")
-        var json = false
+        @Flag(help: "Ask no question: remove everything even when run on a terminal (with --all).")
+        var yes = false
 
-        @Flag(name: .shortAndLong, help: "Print nothing on success.")
-        var quiet = false
-
-        func validate() throws {
-            let kinds = [!urls.isEmpty || !keys.isEmpty, olderThan != nil, all].filter { $0 }.count
-            if kinds == 0 { throw ValidationError("name what to evict: URLs, --key, --older-than or --all") }
-            if kinds > 1 { throw ValidationError("use only one of: URLs/--key, --older-than, --all") }
-        }
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
+            // In run(), not validate(): see usageError.
+            let kinds = [!urls.isEmpty || !keys.isEmpty, olderThan != nil, all].filter { $0 }.count
+            if kinds == 0 { throw usageError("name what to evict: URLs, --key, --older-than or --all", Self.self) }
+            if kinds > 1 { throw usageError("use only one of: URLs/--key, --older-than, --all", Self.self) }
             let rules = try options.configuration().suffixRules
             let selection: EvictionSelection = try reporting {
                 if all { return .all }
@@ -55,7 +55,9 @@ extension MediaCacheCommand {
                 for name in keys { named.append(try CacheKey(name: name)) }
                 return .keys(named)
             }
+            let (json, quiet) = (output.json, output.quiet)
             let store = try options.openStore()
+            if all && !dryRun && !yes && Terminal.isInteractive { try confirmEvictingAll(store) }
             let (plan, result) = try reporting { try store.evict(selection, dryRun: dryRun) }
             let removed = result?.removed ?? plan.removals
             let bytes = removed.reduce(Int64(0)) { $0 + $1.entry.size }
@@ -74,7 +76,19 @@ extension MediaCacheCommand {
             }
             if !quiet {
                 let verb = dryRun ? "would evict" : "evicted"
-                StandardOutput.line("\(verb) \(removed.count) \(removed.count == 1 ? "entry" : "entries"), \(ByteSize.format(bytes))")
+                StandardOutput.line("\(verb) \(Plural.count(removed.count, "entry", "entries")), \(ByteSize.format(bytes))")
+            }
+        }
+
+        /// Asks on the terminal before `--all` removes everything (as `hf cache rm` does); `--yes` skips it.
+        private func confirmEvictingAll(_ store: CacheStore) throws {
+            let (plan, _) = try reporting { try store.evict(.all, dryRun: true) }
+            guard !plan.removals.isEmpty else { return }
+            let bytes = plan.removals.reduce(Int64(0)) { $0 + $1.entry.size }
+            let what = "\(Plural.count(plan.removals.count, "entry", "entries")) (\(ByteSize.format(bytes)))"
+            guard Terminal.confirm("remove all \(what) from \(store.directory)?") else {
+                warn("nothing evicted")
+                throw ExitCode(ExitStatus.miss)
             }
         }
     }

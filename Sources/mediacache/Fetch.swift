@@ -20,9 +20,11 @@ extension MediaCacheCommand {
                 Last-Modified are revalidated. One URL is downloaded once even when \
                 several processes fetch it at the same moment.
 
-                stdout has one line per URL: status (fetched, cached, revalidated, \
-                failed), size, path, URL, separated by tabs; or with --json one \
-                object per line. Exit 0 when every URL ended cached, 1 otherwise.
+                stdout has one line per URL. Piped: status (fetched, cached, \
+                revalidated, failed), size in bytes, path, URL, separated by tabs. \
+                On a terminal: aligned columns with human sizes and the key. With \
+                --json, one object per line. With -q, none: only errors. Exit 0 \
+                when every URL ended cached, 1 otherwise.
 
                   mediacache fetch -j 16 -i urls.txt
                 """)
@@ -41,23 +43,23 @@ extension MediaCacheCommand {
         @OptionGroup(title: "Download options")
         var fetchOptions: FetchOptions
 
-        @Flag(help: "One JSON object per URL on stdout: status, url, key, path, size, bytes_transferred, http_status, attempts, error.")
-        var json = false
-
-        @Flag(name: .shortAndLong, help: "No summary on stderr.")
-        var quiet = false
+        @OptionGroup var output: OutputOptions
 
         func validate() throws {
             if jobs < 1 || jobs > 1024 { throw ValidationError("--jobs must be between 1 and 1024") }
-            if urls.isEmpty && input.isEmpty { throw ValidationError("give URLs as arguments or with -i FILE") }
         }
 
         func run() async throws {
+            // In run(), not validate(): see usageError.
+            if urls.isEmpty && input.isEmpty { throw usageError("give URLs as arguments or with -i FILE", Self.self) }
             let list = try readURLs()
             let store = try options.openStore()
+            try reporting { try store.checkWritable() }  // a read-only view: one permission error, not one per URL
             let settings = try fetchOptions.settings(jobs: jobs)
             let fetcher = Fetcher(store: store, settings: settings)
-            let report = FetchReporter(total: list.urls.count, json: json, quiet: quiet, progress: { fetcher.receivedBytes })
+            let report = FetchReporter(
+                total: list.urls.count, json: output.json, quiet: output.quiet, progress: { fetcher.receivedBytes },
+                announced: { fetcher.announcedBodies })
             for bad in list.rejected { report.reject(bad) }
             report.start()
             let run = await fetcher.fetchAll(list.urls) { report.record($0) }

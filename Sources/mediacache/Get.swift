@@ -13,7 +13,10 @@ extension MediaCacheCommand {
             discussion: """
                 A hit marks the entry used (its mtime), which restarts its TTL and \
                 moves it to the back of the LRU order. An expired entry is removed \
-                and is a miss. Hits and misses are counted (see `mediacache stats`).
+                and is a miss. Hits and misses are counted (see `mediacache stats`). \
+                Binary bytes are not written to a terminal unless -o - asks for it. \
+                A cache directory that does not exist is "no cache at DIR" (exit 66), \
+                except with --fetch, which creates it.
                 """)
 
         @OptionGroup var options: CacheOptions
@@ -21,7 +24,7 @@ extension MediaCacheCommand {
         @Argument(help: "The URL whose bytes to read.")
         var url: String
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the bytes to this file instead of stdout.", valueName: "file"), completion: .file())
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the bytes to this file instead of stdout; - for stdout even when it is a terminal.", valueName: "file"), completion: .file())
         var output: String?
 
         @Flag(help: "Print the entry's file path instead of its bytes (for tools that want a path).")
@@ -33,8 +36,7 @@ extension MediaCacheCommand {
         @OptionGroup(title: "Fetch options (with --fetch)")
         var fetchOptions: FetchOptions
 
-        @Flag(name: .shortAndLong, help: "Print nothing on stderr for a miss.")
-        var quiet = false
+        @OptionGroup var quietFlag: QuietFlag
 
         func validate() throws {
             if path && output != nil { throw ValidationError("--path and --output cannot be used together") }
@@ -44,7 +46,8 @@ extension MediaCacheCommand {
             // A bad URL is refused before the store is opened, so it cannot create a cache directory.
             let config = try options.configuration()
             _ = try reporting { try CacheKey(url: url, rules: config.suffixRules) }
-            let store = try options.openStore()
+            // Only a read-through creates a cache; a plain get of a directory that is not there says so.
+            let store = try fetch ? options.openStore() : options.location.openExistingStore(limits: options.limits)
             var entry: CacheStore.OpenEntry?
             if fetch {
                 // The fetch counts the hit (a fresh entry) or the miss (a download) itself.
@@ -55,12 +58,15 @@ extension MediaCacheCommand {
                 entry = try reporting { try store.open(url: url) }
             }
             guard let entry else {
-                if !quiet { warn("miss: \(url)") }
+                if !quietFlag.quiet { warn("miss: \(url)") }
                 throw ExitCode(ExitStatus.miss)
             }
             if path {
                 StandardOutput.line(entry.path)
-            } else if let output {
+            } else if output == nil && isatty(1) == 1 && entry.looksBinary() {
+                warn("not writing binary bytes to a terminal: use -o FILE, --path, a pipe, or -o - to write them anyway")
+                throw ExitCode(ExitStatus.usage)
+            } else if let output, output != "-" {
                 let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 guard fd >= 0 else {
                     throw fail(MediaCacheError.io(operation: "cannot write", path: output, errno: errno))
@@ -71,5 +77,16 @@ extension MediaCacheCommand {
                 try reporting { try entry.copy(to: 1, destination: "standard output") }
             }
         }
+    }
+}
+
+extension CacheStore.OpenEntry {
+    /// Whether the entry's first 8 KiB hold a NUL byte: binary, as curl decides
+    /// before it refuses to write to a terminal.
+    /// - Important: Disk I/O (one `pread`; the file offset is not moved).
+    func looksBinary() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        return count > 0 && buffer[0..<count].contains(0)
     }
 }

@@ -11,12 +11,15 @@ import Glibc
 /// the 27 million instructions of a 100 KiB hit (callgrind; see
 /// docs/benchmarks.md). Only `get [--cache-dir DIR] [-q] [--path] URL` is
 /// taken here. Any other argument, `--help`, or an error before the lookup
-/// returns false having printed and counted nothing, and the full `Get`
+/// returns false having printed and counted nothing (so do a terminal on
+/// stdout and a cache directory that does not exist), and the full `Get`
 /// command runs instead; a hit or a miss ends exactly as `Get` ends it.
 enum GetFastPath {
     /// Serves the get and returns true, or returns false untouched.
     static func run(_ arguments: [String]) -> Bool {
-        guard arguments.count >= 3, arguments[1] == "get" else { return false }
+        // A terminal on stdout may need the binary-bytes refusal, and a missing
+        // directory the "no cache" line: both are the full command's.
+        guard arguments.count >= 3, arguments[1] == "get", isatty(1) == 0 else { return false }
         var cacheDir: String?
         var url: String?
         var quiet = false
@@ -37,6 +40,7 @@ enum GetFastPath {
         // The key first: a bad URL must leave even a cache directory not yet created alone.
         guard let url, let configuration = try? CacheConfiguration.resolve(directory: cacheDir, environment: Environment.current()),
             (try? CacheKey(url: url, rules: configuration.suffixRules)) != nil,
+            CacheLocation.missingCache(configuration.directory) == nil,
             let store = try? CacheStore(configuration)
         else { return false }
         let lookup: CacheStore.OpenEntry?

@@ -8,7 +8,10 @@ extension MediaCacheCommand {
             abstract: "Print the entry file name (key) vLLM and mediacache use for each URL.",
             discussion: "Touches nothing; works whether or not the URL is cached.")
 
-        @OptionGroup var options: CacheOptions
+        @OptionGroup var location: CacheLocation
+        // Accepted (scripts pass one set of cache flags to every command), not shown: they change nothing here.
+        @OptionGroup(visibility: .hidden) var limits: CacheLimits
+        @OptionGroup(visibility: .hidden) var writing: WriteOptions
 
         @Argument(help: "URLs to name.")
         var urls: [String]
@@ -17,7 +20,7 @@ extension MediaCacheCommand {
         var path = false
 
         func run() throws {
-            let config = try options.configuration()
+            let config = try location.configuration()
             var out = ""
             for url in urls {
                 let key = try reporting { try CacheKey(url: url, rules: config.suffixRules) }

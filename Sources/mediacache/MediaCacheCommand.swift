@@ -32,6 +32,7 @@ struct MediaCacheCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Fetch.self, Get.self, Put.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self, Doctor.self,
+            Dir.self,
         ]
     )
 

@@ -116,3 +116,23 @@ func table(_ rows: [[String]]) -> String {
         }.joined(separator: "  ")
     }.joined(separator: "\n") + "\n"
 }
+
+/// `1 entry`, `2 entries`: a count and its noun in the right number.
+enum Plural {
+    static func count<N: BinaryInteger>(_ count: N, _ one: String, _ many: String) -> String {
+        "\(count) \(count == 1 ? one : many)"
+    }
+}
+
+/// Questions and checks for a person at a terminal.
+enum Terminal {
+    /// Whether a person can answer: stdin and stderr are both a terminal.
+    static var isInteractive: Bool { isatty(0) == 1 && isatty(2) == 1 }
+
+    /// Asks `question [y/N]` on stderr and reads the answer from stdin; true for y or yes.
+    static func confirm(_ question: String) -> Bool {
+        StandardError.write("mediacache: \(question) [y/N] ")
+        guard let answer = readLine() else { return false }
+        return ["y", "yes"].contains(answer.trimmingSpaces().lowercased())
+    }
+}

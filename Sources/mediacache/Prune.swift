@@ -13,6 +13,10 @@ extension MediaCacheCommand {
                 file is gone. Safe while other processes read and write the cache.
 
                   0 * * * *  mediacache prune -q
+
+                --dry-run prints one line per entry it would remove: would remove, \
+                the reason, the key, its size and its URL ('-' when unknown), \
+                separated by tabs.
                 """)
 
         @OptionGroup var options: CacheOptions
@@ -23,13 +27,10 @@ extension MediaCacheCommand {
         @Option(parsing: .unconditional, help: ArgumentHelp("Remove temp files and locks left by crashed processes once older than this.", valueName: "duration"))
         var leftoverAge: String = "1h"
 
-        @Flag(help: "Print the result as JSON.")
-        var json = false
-
-        @Flag(name: .shortAndLong, help: "Print nothing unless something fails.")
-        var quiet = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
+            let (json, quiet) = (output.json, output.quiet)
             let age = try reporting { try DurationText.parse(leftoverAge, name: "--leftover-age") }
             let store = try options.openStore()
             let report = try reporting { try store.prune(dryRun: dryRun, leftoverAge: age) }
@@ -57,13 +58,15 @@ extension MediaCacheCommand {
             }
             if dryRun {
                 for removal in report.plan.removals {
-                    StandardOutput.line("would remove\t\(removal.reason.rawValue)\t\(removal.entry.name)\t\(removal.entry.size)")
+                    let url = (try? CacheKey(name: removal.entry.name)).flatMap { store.metadata(for: $0)?.url }
+                    let size = ByteSize.format(removal.entry.size)
+                    StandardOutput.line("would remove\t\(removal.reason.rawValue)\t\(removal.entry.name)\t\(size)\t\(url ?? "-")")
                 }
             }
             guard !quiet else { return }
             let verb = dryRun ? "would remove" : "removed"
             let total = count(.expired) + count(.size) + count(.count) + count(.poisoned)
-            var line = "\(verb) \(total) \(total == 1 ? "entry" : "entries") (\(ByteSize.format(bytes))): "
+            var line = "\(verb) \(Plural.count(total, "entry", "entries")) (\(ByteSize.format(bytes))): "
             line += "\(count(.expired)) expired, \(count(.size)) over size"
             if count(.count) > 0 { line += ", \(count(.count)) over --max-entries" }
             if count(.poisoned) > 0 { line += ", \(count(.poisoned)) poisoned empty files" }
@@ -73,7 +76,7 @@ extension MediaCacheCommand {
             StandardOutput.line(line)
             let fill = config.maxBytes > 0 ? Double(report.bytesAfter) * 100 / Double(config.maxBytes) : 0
             StandardOutput.line(
-                "now \(report.entriesAfter) \(report.entriesAfter == 1 ? "entry" : "entries"), \(ByteSize.format(report.bytesAfter)) of \(ByteSize.format(config.maxBytes)) (\(ByteSize.oneDecimal(fill))%)")
+                "now \(Plural.count(report.entriesAfter, "entry", "entries")), \(ByteSize.format(report.bytesAfter)) of \(ByteSize.format(config.maxBytes)) (\(ByteSize.oneDecimal(fill))%)")
         }
     }
 }

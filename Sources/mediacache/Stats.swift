@@ -17,23 +17,27 @@ extension MediaCacheCommand {
                 hostile_entries, poisoned_entries, oldest_use, newest_use, hits, misses, \
                 hit_ratio, stored, evicted_entries, evicted_bytes, since, and on_disk \
                 {used_last_hour, bytes_used_last_hour, used_last_day, bytes_used_last_day, \
-                stored_last_day, reused_entries, poisoned_entries, vllm_temp_files}.
+                stored_last_day, reused_entries, poisoned_entries, vllm_temp_files}. \
+                With -q, print nothing (for --reset). A directory that does not \
+                exist is "no cache at DIR" (exit 66).
                 """)
 
-        @OptionGroup var options: CacheOptions
-
-        @Flag(help: "Print the statistics as one JSON object.")
-        var json = false
+        @OptionGroup var location: CacheLocation
+        @OptionGroup var limits: CacheLimits
+        // Accepted (scripts pass one set of cache flags to every command), not shown: they change nothing here.
+        @OptionGroup(visibility: .hidden) var writing: WriteOptions
+        @OptionGroup var output: OutputOptions
 
         @Flag(help: "Zero the counters (after printing them).")
         var reset = false
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try location.openExistingStore(limits: limits)
             let stats = try reporting { try store.stats() }
             if reset { try reporting { try store.resetCounters() } }
+            if output.quiet { return }
             let c = stats.counters
-            if json {
+            if output.json {
                 StandardOutput.line(
                     JSON.object(fields: [
                         ("cache_dir", .string(stats.directory)), ("entries", .int(stats.entries)),
@@ -73,7 +77,7 @@ extension MediaCacheCommand {
                 ["misses", "\(c.misses)"],
                 ["hit ratio", ratio],
                 ["stored", "\(c.stored)"],
-                ["evicted", "\(c.evictedEntries) entries, \(ByteSize.format(c.evictedBytes))"],
+                ["evicted", "\(Plural.count(c.evictedEntries, "entry", "entries")), \(ByteSize.format(c.evictedBytes))"],
                 ["counting since", TimeText.iso8601(c.since)],
             ]
             let seen: [[String]] = [

@@ -15,22 +15,24 @@ extension MediaCacheCommand {
                 since replaced with its own download (the bytes are vLLM's and fine). \
                 missing: a record whose data file vLLM's eviction removed. Exit 1 \
                 when a corrupt, poisoned or hostile entry was found (before --fix); \
-                foreign, stale and missing are routine and exit 0.
+                foreign, stale and missing are routine and exit 0. With -q, only \
+                problems are printed; --json prints one object per finding, then a \
+                summary object.
                 """)
 
-        @OptionGroup var options: CacheOptions
+        @OptionGroup var location: CacheLocation
+        // Accepted (scripts pass one set of cache flags to every command), not shown: they change nothing here.
+        @OptionGroup(visibility: .hidden) var limits: CacheLimits
+        @OptionGroup(visibility: .hidden) var writing: WriteOptions
 
         @Flag(help: "Remove corrupt, poisoned and hostile entries, and stale or orphaned records; never a valid entry.")
         var fix = false
 
-        @Flag(help: "Print one JSON object per finding, then a summary object.")
-        var json = false
-
-        @Flag(name: .shortAndLong, help: "Print only problems.")
-        var quiet = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try options.openStore()
+            let (json, quiet) = (output.json, output.quiet)
+            let store = try location.openExistingStore()
             let report = try reporting { try store.verify(fix: fix) }
             let removed = (report.removed?.removed.count ?? 0) + (report.removed?.metadataRemoved ?? 0)
             var out = ""

@@ -48,7 +48,7 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
         case "slow":
             sendChunks(
                 context, body: TestServer.body(name, size: size), pieces: Int(query["chunks"] ?? "") ?? 5,
-                delayMS: Int64(query["delay"] ?? "") ?? 100)
+                delayMS: Int64(query["delay"] ?? "") ?? 100, announced: query["length"] == "1")
         case "status":
             let code = Int(parts.count > 1 ? parts[1] : "500") ?? 500
             send(context, status: HTTPResponseStatus(statusCode: code), headers: [], body: Array("status \(code)\n".utf8))
@@ -111,9 +111,13 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
         next(0)
     }
 
-    private func sendChunks(_ context: ChannelHandlerContext, body: [UInt8], pieces: Int, delayMS: Int64) {
+    private func sendChunks(_ context: ChannelHandlerContext, body: [UInt8], pieces: Int, delayMS: Int64, announced: Bool = false) {
         var headers = HTTPHeaders()
-        headers.add(name: "Transfer-Encoding", value: "chunked")
+        if announced {
+            headers.add(name: "Content-Length", value: String(body.count))
+        } else {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+        }
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
         let step = max(1, (body.count + pieces - 1) / max(1, pieces))
         func next(_ offset: Int) {

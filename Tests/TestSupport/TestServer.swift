@@ -11,7 +11,7 @@ import NIOPosix
 ///     /file/NAME?size=N[&type=T]          200 with Content-Length, ETag, Last-Modified; 304 on a match
 ///     /lastmod/NAME?size=N                 like /file, but Last-Modified only
 ///     /chunked/NAME?size=N                 chunked, no Content-Length
-///     /slow/NAME?size=N&chunks=K&delay=MS  chunked, K pieces MS apart
+///     /slow/NAME?size=N&chunks=K&delay=MS  chunked, K pieces MS apart (&length=1: with Content-Length)
 ///     /status/CODE                         that status
 ///     /flaky/NAME?fail=K&code=C&size=N     C for the first K requests, then 200
 ///     /retryafter/NAME?fail=K&after=S&size=N  429 + Retry-After: S for the first K, then 200

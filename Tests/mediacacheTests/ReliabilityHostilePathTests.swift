@@ -62,7 +62,7 @@ struct ReliabilityHostilePathTests {
             // Given: a link under an entry's name, and files and links with temp-like names in every cache directory
             let cache = dir + "/cache"
             let common = ["--cache-dir", cache]
-            #expect(try CLI.run(["stats"] + common).status == 0)
+            #expect(try CLI.run(["prune"] + common).status == 0)
             let target = dir + "/target"
             Files.write(target, Array("outside".utf8))
             Files.backdate(target, secondsAgo: 60)
@@ -128,7 +128,7 @@ struct ReliabilityHostilePathTests {
     func directoryModes() async throws {
         try await withTempDir { (dir) async throws in
             let mode = { (path: String) -> mode_t? in Reliability.snapshot(path)["."]?.mode }
-            #expect(try CLI.run(["stats", "--cache-dir", dir + "/private/cache"]).status == 0)
+            #expect(try CLI.run(["prune", "--cache-dir", dir + "/private/cache"]).status == 0)
             for sub in ["", "/.mediacache", "/.mediacache/meta", "/.mediacache/locks"] {
                 #expect(mode(dir + "/private/cache" + sub) == 0o700, "\(sub)")
             }

@@ -15,6 +15,8 @@ struct ReliabilityKillStormTests {
             let cache = dir + "/cache"
             let universe = StressUniverse(server: server, bodies: dir + "/bodies")
             let common = ["--cache-dir", cache, "--max-size", "160K"]
+            // An existing cache: read commands on a missing one say "no cache at DIR" (exit 66)
+            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
             let seconds = max(5, ReliabilityStressTests.seconds / 3)
 
             // When: 8 workers run commands, 20% of them killed 2-40 ms after they start

@@ -21,6 +21,8 @@ struct ReliabilityStressTests {
             let cache = dir + "/cache"
             let universe = StressUniverse(server: server, bodies: dir + "/bodies")
             let common = ["--cache-dir", cache, "--max-size", "160K"]
+            // An existing cache: read commands on a missing one say "no cache at DIR" (exit 66)
+            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
 
             // When: 8 workers launch commands until the deadline
             let tally = await StressWorker.run(universe: universe, common: common, seconds: Self.seconds)

@@ -20,6 +20,8 @@ public final class Fetcher: Sendable {
     let threadPool: NIOThreadPool
     /// Body bytes received so far, across all transfers (for progress).
     let progress = NIOLockedValueBox<Int64>(0)
+    /// Bodies announced so far (count, and the sum of their Content-Length), for an ETA.
+    let announced = NIOLockedValueBox<(bodies: Int, bytes: Int64)>((0, 0))
     /// The key-lock stripes this fetcher's downloads hold.
     let stripes = StripeWaits()
 
@@ -68,6 +70,10 @@ public final class Fetcher: Sendable {
 
     /// Body bytes received so far by this fetcher.
     public var receivedBytes: Int64 { progress.withLockedValue { $0 } }
+
+    /// Bodies whose size the origin announced (Content-Length) so far, and the
+    /// sum of those sizes: with `receivedBytes`, what is left of the transfers in flight.
+    public var announcedBodies: (count: Int, bytes: Int64) { announced.withLockedValue { ($0.bodies, $0.bytes) } }
 
     func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await threadPool.runIfActive(body)

@@ -97,6 +97,9 @@ extension Fetcher {
                 await Self.discard(response.body)
                 throw AttemptFailure(error: .bodyTooLarge(url: url, limit: limit), retryable: false, status: status)
             }
+            if let length = response.headers.first(name: "content-length").flatMap({ Int64($0) }) {
+                announced.withLockedValue { $0 = ($0.bodies + 1, $0.bytes + length) }
+            }
             let body = try await stream(response.body, url: url, key: key, status: status)
             return .body(body, Validators(response.headers), status: status)
         }

@@ -24,6 +24,8 @@ struct CacheLayout: Sendable {
     let metaFD: FileHandle
     let locksFD: FileHandle
     let privateFD: FileHandle
+    /// Why the private directory could not be made (a read-only view); thrown by every write.
+    let readOnlyReason: MediaCacheError?
 
     var privatePath: String { root + "/" + Self.privateDirName }
     var metaPath: String { privatePath + "/meta" }
@@ -53,8 +55,10 @@ struct CacheLayout: Sendable {
             // yet: readable, not writable. Reads work; counters are not kept;
             // every write fails on the root directory with a clear error.
             (privateFD, metaFD, locksFD) = (FileHandle(-1), FileHandle(-1), FileHandle(-1))
+            readOnlyReason = error
             return
         }
+        readOnlyReason = nil
         metaFD = try Self.openOrCreate("meta", in: privateFD.fd, path: self.root + "/.mediacache", mode: mode)
         locksFD = try Self.openOrCreate("locks", in: privateFD.fd, path: self.root + "/.mediacache", mode: mode)
     }
@@ -75,7 +79,8 @@ struct CacheLayout: Sendable {
             guard Posix.isDirectory(info) else { throw .notADirectory(path: path) }
             return
         }
-        if errno == ENOTDIR { throw .notADirectory(path: path) }
+        // A file above the path: the directory does not exist and cannot be made.
+        if errno == ENOTDIR { throw .io(operation: "cannot create cache directory", path: path, errno: ENOTDIR) }
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try makeDirectories(String(path[..<slash]), mode: 0o755)
         }

@@ -32,11 +32,15 @@ extension CacheStore {
     /// Memory stays flat whatever the size: bytes are copied 1 MiB at a time
     /// and hashed as they pass. Nothing is visible until the whole body is
     /// written; on any failure the cache is as it was. Then the size limit is
-    /// enforced, never evicting this entry.
+    /// enforced, never evicting this entry. `prefix` is bytes already read
+    /// from `fd` (to look at them first); they come before the rest.
     /// - Important: Disk I/O.
-    public func store(contentsOf fd: Int32, sourceName: String, for url: String, contentType: String? = nil) throws(MediaCacheError) -> StoreResult {
+    public func store(
+        contentsOf fd: Int32, prefix: [UInt8] = [], sourceName: String, for url: String, contentType: String? = nil
+    ) throws(MediaCacheError) -> StoreResult {
         let key = try key(for: url)
         let writer = try beginEntry(key)
+        if !prefix.isEmpty { try writer.write(prefix) }
         try writer.copy(from: fd, sourcePath: sourceName)
         let metadata = EntryMetadata(url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: contentType)
         return try commitEntry(writer, key: key, metadata: metadata)

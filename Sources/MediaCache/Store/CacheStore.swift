@@ -21,6 +21,16 @@ public final class CacheStore: Sendable {
         layout = try CacheLayout(root: configuration.directory, shared: configuration.shared)
     }
 
+    /// Whether this process may only read the cache: the directory is not
+    /// writable and has no private directory yet (a vLLM cache owned by
+    /// another user, say). Every write throws the permission error.
+    public var isReadOnly: Bool { layout.isReadOnly }
+
+    /// Throws the permission error every write would meet, when `isReadOnly`.
+    public func checkWritable() throws(MediaCacheError) {
+        if let reason = layout.readOnlyReason { throw reason }
+    }
+
     /// The cache directory as given, without a trailing slash.
     public var directory: String { layout.root }
 
@@ -154,6 +164,7 @@ public final class CacheStore: Sendable {
     /// Zeroes the counters and restarts `since` at now.
     /// - Important: Disk I/O.
     public func resetCounters() throws(MediaCacheError) {
+        if let reason = layout.readOnlyReason { throw reason }  // nowhere to keep counters: say so
         try layout.updateState { state in
             state.counters = CacheCounters()
             state.counters.since = Posix.now()

@@ -94,7 +94,10 @@ extension CacheLayout {
     /// a prewarm on most file systems. Two URLs that share a stripe only
     /// take turns publishing or downloading.
     func keyLock(named name: String) throws(MediaCacheError) -> FileLock {
-        try FileLock(directory: locksFD.fd, name: Self.lockStripe(of: name), path: locksPath)
+        // A read-only view has no locks directory: the write this lock guards
+        // fails with the reason (a permission error), not a bad descriptor.
+        if let readOnlyReason { throw readOnlyReason }
+        return try FileLock(directory: locksFD.fd, name: Self.lockStripe(of: name), path: locksPath)
     }
 
     /// The name of the lock file that serialises writers of the entry `name`.

@@ -173,13 +173,13 @@ _mediacache() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    fetch|get|put|evict|prune|stats|list|ls|verify|key|dir|help)
+    fetch|get|put|evict|prune|stats|list|ls|verify|key|doctor|dir|help)
         # Offer subcommand argument completions
         "_mediacache_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'fetch get put evict prune stats list verify key dir help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'fetch get put evict prune stats list verify key doctor dir help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _mediacache_fetch() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --force --no-redirects --json --quiet -q --version -h --help)
     repeating_options=(-i --input --allow-domain)
-    non_repeating_options=(--cache-dir --max-size --ttl -j --jobs --max-bytes --connect-timeout --timeout --retries)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries -j --jobs --max-bytes --connect-timeout --timeout --retries)
     __mediacache_offer_flags_options -1
 
     # Offer option value completions
@@ -197,10 +197,16 @@ _mediacache_fetch() {
         __mediacache_add_completions -d
         return
         ;;
+    '--vllm-python')
+        return
+        ;;
     '--max-size')
         return
         ;;
     '--ttl')
+        return
+        ;;
+    '--max-entries')
         return
         ;;
     '-i'|'--input')
@@ -232,7 +238,7 @@ _mediacache_get() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --path --fetch --force --no-redirects --quiet -q --version -h --help)
     repeating_options=(--allow-domain)
-    non_repeating_options=(--cache-dir --max-size --ttl --output -o --max-bytes --connect-timeout --timeout --retries)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --output -o --max-bytes --connect-timeout --timeout --retries)
     __mediacache_offer_flags_options 1
 
     # Offer option value completions
@@ -241,10 +247,16 @@ _mediacache_get() {
         __mediacache_add_completions -d
         return
         ;;
+    '--vllm-python')
+        return
+        ;;
     '--max-size')
         return
         ;;
     '--ttl')
+        return
+        ;;
+    '--max-entries')
         return
         ;;
     '--output'|'-o')
@@ -273,7 +285,7 @@ _mediacache_put() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --allow-empty --allow-html --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --max-size --ttl --content-type)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --content-type)
     __mediacache_offer_flags_options 2
 
     # Offer option value completions
@@ -282,10 +294,16 @@ _mediacache_put() {
         __mediacache_add_completions -d
         return
         ;;
+    '--vllm-python')
+        return
+        ;;
     '--max-size')
         return
         ;;
     '--ttl')
+        return
+        ;;
+    '--max-entries')
         return
         ;;
     '--content-type')
@@ -306,7 +324,7 @@ _mediacache_evict() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --all --dry-run --yes --json --quiet -q --version -h --help)
     repeating_options=(--key)
-    non_repeating_options=(--cache-dir --max-size --ttl --older-than)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --older-than)
     __mediacache_offer_flags_options -1
 
     # Offer option value completions
@@ -315,10 +333,16 @@ _mediacache_evict() {
         __mediacache_add_completions -d
         return
         ;;
+    '--vllm-python')
+        return
+        ;;
     '--max-size')
         return
         ;;
     '--ttl')
+        return
+        ;;
+    '--max-entries')
         return
         ;;
     '--key')
@@ -334,7 +358,7 @@ _mediacache_prune() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --dry-run --json --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --max-size --ttl --leftover-age)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --leftover-age)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -343,10 +367,16 @@ _mediacache_prune() {
         __mediacache_add_completions -d
         return
         ;;
+    '--vllm-python')
+        return
+        ;;
     '--max-size')
         return
         ;;
     '--ttl')
+        return
+        ;;
+    '--max-entries')
         return
         ;;
     '--leftover-age')
@@ -359,7 +389,7 @@ _mediacache_stats() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet -q --reset --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --max-size --ttl)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -368,10 +398,16 @@ _mediacache_stats() {
         __mediacache_add_completions -d
         return
         ;;
+    '--vllm-python')
+        return
+        ;;
     '--max-size')
         return
         ;;
     '--ttl')
+        return
+        ;;
+    '--max-entries')
         return
         ;;
     esac
@@ -381,13 +417,16 @@ _mediacache_list() {
     repeating_flags=()
     non_repeating_flags=(--reverse --json --quiet -q --version -h --help)
     repeating_options=(-f --filter)
-    non_repeating_options=(--cache-dir --sort --limit)
+    non_repeating_options=(--cache-dir --vllm-python --sort --limit)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--cache-dir')
         __mediacache_add_completions -d
+        return
+        ;;
+    '--vllm-python')
         return
         ;;
     '--sort')
@@ -407,13 +446,16 @@ _mediacache_verify() {
     repeating_flags=()
     non_repeating_flags=(--fix --json --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir)
+    non_repeating_options=(--cache-dir --vllm-python)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--cache-dir')
         __mediacache_add_completions -d
+        return
+        ;;
+    '--vllm-python')
         return
         ;;
     esac
@@ -423,13 +465,44 @@ _mediacache_key() {
     repeating_flags=()
     non_repeating_flags=(--path --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir)
+    non_repeating_options=(--cache-dir --vllm-python)
     __mediacache_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--cache-dir')
         __mediacache_add_completions -d
+        return
+        ;;
+    '--vllm-python')
+        return
+        ;;
+    esac
+}
+
+_mediacache_doctor() {
+    repeating_flags=()
+    non_repeating_flags=(--fix --no-calibration --json --quiet -q --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries)
+    __mediacache_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--cache-dir')
+        __mediacache_add_completions -d
+        return
+        ;;
+    '--vllm-python')
+        return
+        ;;
+    '--max-size')
+        return
+        ;;
+    '--ttl')
+        return
+        ;;
+    '--max-entries')
         return
         ;;
     esac
@@ -439,7 +512,7 @@ _mediacache_dir() {
     repeating_flags=()
     non_repeating_flags=(--verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --max-size --ttl)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -448,10 +521,16 @@ _mediacache_dir() {
         __mediacache_add_completions -d
         return
         ;;
+    '--vllm-python')
+        return
+        ;;
     '--max-size')
         return
         ;;
     '--ttl')
+        return
+        ;;
+    '--max-entries')
         return
         ;;
     esac

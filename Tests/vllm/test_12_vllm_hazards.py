@@ -104,7 +104,7 @@ def test_prune_removes_poisoned_entries(cache):
     c = cache
     names = [_poison(c, f"https://cdn.example/h/p{i}.gif") for i in range(3)]
     keep = "https://cdn.example/h/empty-but-real.txt"
-    c.mc_ok("put", keep, "-", stdin=b"")
+    c.mc_ok("put", "--allow-empty", keep, "-", stdin=b"")
     r = c.mc("prune", "--json")
     assert r.code == 0, r.describe()
     left = set(c.data_files())

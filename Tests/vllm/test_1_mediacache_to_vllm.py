@@ -139,7 +139,7 @@ def test_put_empty_body_is_a_recorded_empty_entry(cache):
     """An empty body that mediacache itself stored is a real entry (not poisoned)."""
     c = cache
     url = "https://cdn.example/empty.txt"
-    c.mc_ok("put", url, "-", stdin=b"")
+    c.mc_ok("put", "--allow-empty", url, "-", stdin=b"")
     assert c.connector().get(url) == b"", "vLLM did not read the empty entry mediacache stored"
     r = c.mc("get", url)
     assert r.code == 0 and r.out == b"", "mediacache get of an empty body it recorded itself: " + r.describe()

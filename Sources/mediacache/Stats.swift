@@ -52,6 +52,7 @@ extension MediaCacheCommand {
                         ("hit_ratio", stats.hitRatio.map { .double(($0 * 10000).rounded() / 10000) } ?? .null),
                         ("stored", .int(c.stored)), ("evicted_entries", .int(c.evictedEntries)),
                         ("evicted_bytes", .int(c.evictedBytes)), ("since", .time(c.since)),
+                        ("counters_restarted_after_damage", .bool(c.restartedAfterDamage)),
                         ("on_disk", Self.json(stats.onDisk)),
                     ]).rendered())
                 return
@@ -78,7 +79,10 @@ extension MediaCacheCommand {
                 ["hit ratio", ratio],
                 ["stored", "\(c.stored)"],
                 ["evicted", "\(Plural.count(c.evictedEntries, "entry", "entries")), \(ByteSize.format(c.evictedBytes))"],
-                ["counting since", TimeText.iso8601(c.since)],
+                [
+                    "counting since",
+                    TimeText.iso8601(c.since) + (c.restartedAfterDamage ? " (restarted: the state file was damaged, earlier counts are lost)" : ""),
+                ],
             ]
             let seen: [[String]] = [
                 ["used in the last hour", Self.entries(stats.onDisk.usedLastHour, stats.onDisk.bytesUsedLastHour)],

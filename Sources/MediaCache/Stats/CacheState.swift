@@ -19,6 +19,9 @@ public struct CacheCounters: Sendable, Equatable {
     public var evictedBytes: Int64 = 0
     /// When the counters started (creation or last reset), seconds since the epoch.
     public var since: Double = 0
+    /// Whether the counters restarted at `since` because the state file held
+    /// no whole record (a torn write on both slots, or damage by hand).
+    public var restartedAfterDamage = false
 
     public init() {}
 }
@@ -30,41 +33,40 @@ struct CacheState: Equatable {
     var accountEntries: Int64 = 0
     /// Whether the account came from a full scan since the file was created.
     var accountKnown = false
+    /// Bumped by every save; picks the newer of the two record slots.
+    var sequence: Int64 = 0
 
-    static let header = "mediacache-state 1"
+    /// Version 2 records end with a `sum` line (see `KeyValueRecord`);
+    /// version 1 records (older mediacache) had none and still read.
+    static let header = "mediacache-state 2"
+    static let headerV1 = "mediacache-state 1"
     /// Largest counter read back (2^62): far above any real count, far enough below Int64.max to add to.
     static let maxCount: Int64 = 1 << 62
 
     func encoded() -> String {
+        var record = KeyValueRecord(header: Self.header)
         let c = counters
-        return """
-            \(Self.header)
-            since \(c.since)
-            hits \(c.hits)
-            misses \(c.misses)
-            stored \(c.stored)
-            evicted_entries \(c.evictedEntries)
-            evicted_bytes \(c.evictedBytes)
-            account_bytes \(accountBytes)
-            account_entries \(accountEntries)
-            account_known \(accountKnown ? 1 : 0)
-
-            """
+        for (name, value) in [
+            ("sequence", "\(sequence)"), ("since", "\(c.since)"), ("hits", "\(c.hits)"), ("misses", "\(c.misses)"),
+            ("stored", "\(c.stored)"), ("evicted_entries", "\(c.evictedEntries)"), ("evicted_bytes", "\(c.evictedBytes)"),
+            ("account_bytes", "\(accountBytes)"), ("account_entries", "\(accountEntries)"),
+            ("account_known", accountKnown ? "1" : "0"),
+        ] {
+            record.append(name, value)
+        }
+        if c.restartedAfterDamage { record.append("restarted_after_damage", "1") }
+        return record.encoded(summed: true)
     }
 
-    /// Parses the state file; a garbled one yields nil and is started afresh.
+    /// Parses one record; nil for a garbled or torn one.
     init?(decoding text: String) {
-        let lines = text.split(separator: "\n")
-        guard lines.first == Substring(Self.header) else { return nil }
-        var values: [Substring: Substring] = [:]
-        for line in lines.dropFirst() {
-            guard let space = line.firstIndex(of: " ") else { return nil }
-            values[line[..<space]] = line[line.index(after: space)...]
-        }
+        guard let record = KeyValueRecord(decoding: text, header: Self.header, requireSum: true)
+            ?? KeyValueRecord(decoding: text, header: Self.headerV1)
+        else { return nil }
         // Out-of-range numbers count as garbled: a counter near Int64.max would
         // trap on its next increment, and a non-finite `since` cannot be printed.
-        func int(_ name: Substring) -> Int64? { values[name].flatMap { Int64($0) }.flatMap { (0...Self.maxCount).contains($0) ? $0 : nil } }
-        guard let since = values["since"].flatMap({ Double($0) }), (0...1e11).contains(since), let hits = int("hits"),
+        func int(_ name: String) -> Int64? { record[name].flatMap { Int64($0) }.flatMap { (0...Self.maxCount).contains($0) ? $0 : nil } }
+        guard let since = record["since"].flatMap({ Double($0) }), (0...1e11).contains(since), let hits = int("hits"),
             let misses = int("misses"), let stored = int("stored"), let evictedEntries = int("evicted_entries"),
             let evictedBytes = int("evicted_bytes"), let accountBytes = int("account_bytes"),
             let accountEntries = int("account_entries")
@@ -78,9 +80,17 @@ struct CacheState: Equatable {
         self.accountBytes = accountBytes
         self.accountEntries = accountEntries
         accountKnown = int("account_known") == 1
+        counters.restartedAfterDamage = int("restarted_after_damage") == 1
+        sequence = int("sequence") ?? 0
     }
 
     init(since: Double) { counters.since = since }
+
+    /// Equal in what is kept: the sequence and the damage flag are bookkeeping.
+    static func == (a: CacheState, b: CacheState) -> Bool {
+        a.counters == b.counters && a.accountBytes == b.accountBytes && a.accountEntries == b.accountEntries
+            && a.accountKnown == b.accountKnown
+    }
 }
 
 extension CacheLayout {
@@ -99,20 +109,31 @@ extension CacheLayout {
         var state = loadState()
         let before = state
         let result = try change(&state)
+        state.sequence += 1
         if state != before && !overwriteState(state) {
+            // A new file gets the record in both slots, so that the first
+            // overwrite, torn or not, leaves a whole record beside it.
+            let slot = Self.slot(state) ?? Array(state.encoded().utf8)
             let writer = try AtomicWriter(directory: privateFD.fd, path: privatePath, target: "state", tag: "state")
-            try writer.write(Array(state.encoded().utf8))
+            try writer.write(slot.count == Self.stateRecordSize ? slot + slot : slot)
             try writer.commit()
         }
         return result
     }
 
-    /// Size of the state record on disk: one sector, padded with newlines (which decoding skips).
+    /// Size of one state record slot on disk: one sector, padded with
+    /// newlines (which decoding skips). The file has two slots.
     static let stateRecordSize = 512
 
-    /// Overwrites the state file in place with one `pwrite`; false when it
-    /// cannot (no file yet, not a regular file, any error), and the caller
-    /// then goes through the atomic writer.
+    /// Overwrites one of the state file's two slots in place with one
+    /// `pwrite`; false when it cannot (no file yet, not a regular file, any
+    /// error), and the caller then goes through the atomic writer.
+    ///
+    /// Saves alternate between the slots (by sequence number), so a write
+    /// torn by a crash or a power cut damages only the slot being written:
+    /// the other still holds the previous record, whole, and the checksum
+    /// tells which slot to trust. Counts are never lost silently: at worst the
+    /// one update that was being written when the machine died.
     ///
     /// Why not always the atomic writer: the state changes on every hit,
     /// miss and stored entry, and a temp file renamed over it costs a
@@ -123,29 +144,44 @@ extension CacheLayout {
     /// offset 0, so a killed process leaves the old record or the new one.
     /// - Important: Disk I/O; call only under the state lock.
     private func overwriteState(_ state: CacheState) -> Bool {
-        var bytes = Array(state.encoded().utf8)
-        if bytes.count < Self.stateRecordSize {
-            bytes += [UInt8](repeating: UInt8(ascii: "\n"), count: Self.stateRecordSize - bytes.count)
-        }
+        guard let bytes = Self.slot(state) else { return false }  // too large for a slot: rewrite whole
         let fd = openat(privateFD.fd, "state", O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return false }
         defer { Posix.closeQuietly(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, Posix.isRegular(info) else { return false }
-        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        let offset = off_t(state.sequence % 2) * off_t(Self.stateRecordSize)
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, offset) }
         guard written == bytes.count else { return false }
-        if Int(info.st_size) > bytes.count { _ = ftruncate(fd, off_t(bytes.count)) }
+        if Int(info.st_size) > 2 * Self.stateRecordSize { _ = ftruncate(fd, off_t(2 * Self.stateRecordSize)) }
         return true
     }
 
-    /// The state as last saved; a missing or garbled file reads as fresh counters.
+    /// A record padded with newlines to one slot; nil when it does not fit.
+    private static func slot(_ state: CacheState) -> [UInt8]? {
+        let bytes = Array(state.encoded().utf8)
+        guard bytes.count <= stateRecordSize else { return nil }
+        return bytes + [UInt8](repeating: UInt8(ascii: "\n"), count: stateRecordSize - bytes.count)
+    }
+
+    /// The state as last saved: the newer whole record of the two slots. A
+    /// missing file reads as fresh counters; a file with no whole record also
+    /// does, marked `restartedAfterDamage`.
     /// - Important: Disk I/O.
     func loadState() -> CacheState {
-        if let text = Self.readSmallFile(at: privateFD.fd, "state", limit: 64 * 1024),
-            let state = CacheState(decoding: text)
-        {
-            return state
+        guard let bytes = Self.readSmallBytes(at: privateFD.fd, "state", limit: 64 * 1024) else {
+            return CacheState(since: Posix.now())
         }
-        return CacheState(since: Posix.now())
+        // Each slot on its own; NUL bytes (a hole before a slot never written) are no text.
+        let slots = stride(from: 0, to: max(bytes.count, 1), by: Self.stateRecordSize).map { start in
+            String(decoding: bytes[start..<min(bytes.count, start + Self.stateRecordSize)].filter { $0 != 0 }, as: UTF8.self)
+        }
+        // A version 1 file is one record of any length, with no slots.
+        let whole = String(decoding: bytes, as: UTF8.self)
+        let candidates = (slots + [whole]).compactMap(CacheState.init(decoding:))
+        if let newest = candidates.max(by: { $0.sequence < $1.sequence }) { return newest }
+        var fresh = CacheState(since: Posix.now())
+        fresh.counters.restartedAfterDamage = bytes.contains { $0 != UInt8(ascii: "\n") && $0 != 0 }
+        return fresh
     }
 }

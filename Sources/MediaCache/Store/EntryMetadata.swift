@@ -48,40 +48,30 @@ public struct EntryMetadata: Sendable, Equatable {
     /// The extended attribute that holds the text form on the data file.
     static let attributeName = "user.mediacache"
 
-    /// The text form: a header line, then `field value` lines.
+    /// The text form: a `KeyValueRecord`.
     func encoded() -> String {
-        var text = Self.header + "\n"
-        text += "url \(url)\nsize \(size)\nsha256 \(sha256)\nstored_at \(storedAt)\n"
-        if let contentType { text += "content_type \(Self.oneLine(contentType))\n" }
-        if let etag { text += "etag \(Self.oneLine(etag))\n" }
-        if let lastModified { text += "last_modified \(Self.oneLine(lastModified))\n" }
-        if let file { text += "file \(file.text)\n" }
-        return text
+        var record = KeyValueRecord(header: Self.header)
+        record.append("url", url)
+        record.append("size", "\(size)")
+        record.append("sha256", sha256)
+        record.append("stored_at", "\(storedAt)")
+        if let contentType { record.append("content_type", contentType) }
+        if let etag { record.append("etag", etag) }
+        if let lastModified { record.append("last_modified", lastModified) }
+        if let file { record.append("file", file.text) }
+        return record.encoded()
     }
 
     /// Parses the text form; nil for anything garbled or truncated.
     init?(decoding text: String) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
-        guard lines.first == Substring(Self.header) else { return nil }
-        lines = lines.dropFirst()
-        var fields: [Substring: Substring] = [:]
-        for line in lines {
-            guard let space = line.firstIndex(of: " ") else { return nil }
-            fields[line[..<space]] = line[line.index(after: space)...]
-        }
-        guard let url = fields["url"], let sizeText = fields["size"], let size = Int64(sizeText), size >= 0,
-            let sha = fields["sha256"], sha.utf8.count == 64, let storedText = fields["stored_at"],
-            let storedAt = Double(storedText)
+        guard let record = KeyValueRecord(decoding: text, header: Self.header),
+            let url = record["url"], let size = record["size"].flatMap({ Int64($0) }), size >= 0,
+            let sha = record["sha256"], sha.utf8.count == 64, let storedAt = record["stored_at"].flatMap({ Double($0) })
         else { return nil }
         self.init(
-            url: String(url), size: size, sha256: String(sha), storedAt: storedAt,
-            contentType: fields["content_type"].map(String.init), etag: fields["etag"].map(String.init),
-            lastModified: fields["last_modified"].map(String.init))
-        file = fields["file"].flatMap(FileIdentity.init(text:))
-    }
-
-    private static func oneLine(_ value: String) -> String {
-        String(value.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }.map(Character.init))
+            url: url, size: size, sha256: sha, storedAt: storedAt, contentType: record["content_type"],
+            etag: record["etag"], lastModified: record["last_modified"])
+        file = record["file"].flatMap { FileIdentity(text: Substring($0)) }
     }
 }
 
@@ -172,14 +162,19 @@ extension CacheLayout {
     /// The largest metadata record read back, in bytes.
     static let metadataLimit = 256 * 1024
 
-    /// Reads a whole small file without following symlinks; nil on any failure.
+    /// Reads a whole small text file without following symlinks; nil on any
+    /// failure, or when it holds a NUL byte or is not UTF-8.
     static func readSmallFile(at directory: Int32, _ name: String, limit: Int) -> String? {
+        guard let bytes = readSmallBytes(at: directory, name, limit: limit), !bytes.contains(0) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// Reads a whole small file without following symlinks; nil on any failure.
+    static func readSmallBytes(at directory: Int32, _ name: String, limit: Int) -> [UInt8]? {
         let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { Posix.closeQuietly(fd) }
-        guard let bytes = Posix.readAll(fd, limit: limit) else { return nil }
-        guard !bytes.contains(0) else { return nil }
-        return String(validating: bytes, as: UTF8.self)
+        return Posix.readAll(fd, limit: limit)
     }
 }
 

@@ -76,14 +76,8 @@ public final class MediaCache: Sendable {
 enum EntryReader {
     static func readAll(_ entry: CacheStore.OpenEntry) throws(MediaCacheError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: Int(entry.size))
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { pread(entry.fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw .io(operation: "cannot read", path: entry.path, errno: errno) }
-            if count == 0 { break }
-            offset += count
-        }
-        return Array(bytes[0..<offset])
+        let count = bytes.withUnsafeMutableBytes { Posix.fill(entry.fd, $0, at: 0) }
+        if count < 0 { throw .io(operation: "cannot read", path: entry.path, errno: errno) }
+        return Array(bytes[0..<count])
     }
 }

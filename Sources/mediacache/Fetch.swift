@@ -110,15 +110,8 @@ enum InputFile {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .inputUnreadable(path: path, errno: errno) }
         defer { if fd != 0 { close(fd) } }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw .inputUnreadable(path: path, errno: errno) }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-        }
+        // A URL list of more than 1 GiB is not one.
+        guard let bytes = Posix.readAll(fd, limit: 1 << 30) else { throw .inputUnreadable(path: path, errno: errno == 0 ? EFBIG : errno) }
         return bytes
     }
 }

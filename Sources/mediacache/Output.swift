@@ -92,11 +92,8 @@ enum TimeText {
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
 
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
+    /// The one clock (the library's), so the tool's "ago" and the library's ages agree.
+    static func now() -> Double { Posix.now() }
 
     /// `3m ago`, `2d ago`: how long since a time.
     static func ago(_ seconds: Double) -> String {

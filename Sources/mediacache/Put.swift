@@ -104,14 +104,8 @@ extension MediaCacheCommand {
         /// Reads up to 512 bytes (fewer only at the end of the input) to look at before storing.
         static func readHead(_ fd: Int32, source: String) throws(MediaCacheError) -> [UInt8] {
             var head = [UInt8](repeating: 0, count: 512)
-            var count = 0
-            while count < head.count {
-                let got = head.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-                if got < 0 && errno == EINTR { continue }
-                if got < 0 { throw .inputUnreadable(path: source, errno: errno) }
-                if got == 0 { break }
-                count += got
-            }
+            let count = head.withUnsafeMutableBytes { Posix.fill(fd, $0) }
+            if count < 0 { throw .inputUnreadable(path: source, errno: errno) }
             return Array(head[0..<count])
         }
     }

@@ -133,9 +133,8 @@ final class AtomicWriter {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = read(source, buffer.baseAddress, buffer.count)
+            let count = Posix.read(source, into: buffer)
             if count < 0 {
-                if errno == EINTR { continue }
                 let code = errno
                 discard()
                 throw .inputUnreadable(path: sourcePath, errno: code)

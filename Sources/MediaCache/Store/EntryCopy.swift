@@ -27,8 +27,7 @@ extension CacheStore.OpenEntry {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = pread(fd, buffer.baseAddress, buffer.count, offset)
-            if count < 0 && errno == EINTR { continue }
+            let count = Posix.read(fd, into: buffer, at: offset)
             if count < 0 { throw .io(operation: "cannot read", path: path, errno: errno) }
             if count == 0 { return }
             if let code = Posix.writeAll(destination, UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {

@@ -9,9 +9,10 @@ import Darwin
 /// The store talks to the kernel directly rather than through Foundation:
 /// it needs `O_NOFOLLOW`, `O_EXCL`, `openat`, `flock` and `futimens` exactly,
 /// and the command-line tool starts faster without Foundation on its hot path.
-enum Posix {
-    /// Seconds since the epoch, with nanoseconds, from the real-time clock.
-    static func now() -> Double {
+public enum Posix {
+    /// Seconds since the epoch, with nanoseconds, from the real-time clock:
+    /// the one `now()` of the library and the tool.
+    public static func now() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
@@ -68,20 +69,36 @@ enum Posix {
         }
     }
 
-    /// One `read`, retried on `EINTR`: the count, 0 at the end, or -1 with `errno` set.
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    /// The one read loop: one `read` (or `pread` at `offset`), retried on
+    /// `EINTR`: the count, 0 at the end, or -1 with `errno` set. Every reader
+    /// in the library and the tool goes through it.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: off_t? = nil) -> Int {
         while true {
-            let count = systemRead(fd, buffer.baseAddress, buffer.count)
+            let count = offset.map { pread(fd, buffer.baseAddress, buffer.count, $0) } ?? systemRead(fd, buffer.baseAddress, buffer.count)
             if count < 0 && errno == EINTR { continue }
             return count
         }
     }
 
-    /// Everything readable from `fd` up to `limit` bytes; nil on an error or
-    /// when there is more than `limit`.
-    static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
+    /// Reads until `buffer` is full or the input ends (from `offset` on, when
+    /// given): the count read, or -1 with `errno` set.
+    public static func fill(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: off_t? = nil) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[done...])
+            let count = read(fd, into: rest, at: offset.map { $0 + off_t(done) })
+            if count < 0 { return -1 }
+            if count == 0 { break }
+            done += count
+        }
+        return done
+    }
+
+    /// Everything readable from `fd` up to `limit` bytes; nil on an error
+    /// (`errno` set) or when there is more than `limit`.
+    public static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
+        var chunk = [UInt8](repeating: 0, count: 65536)
         while bytes.count <= limit {
             let count = chunk.withUnsafeMutableBytes { read(fd, into: $0) }
             if count < 0 { return nil }

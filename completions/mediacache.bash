@@ -186,9 +186,9 @@ _mediacache() {
 
 _mediacache_fetch() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --force --no-redirects --json --quiet -q --version -h --help)
+    non_repeating_flags=(--shared --durable --dedupe --force --no-redirects --json --quiet -q --version -h --help)
     repeating_options=(-i --input --allow-domain)
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries -j --jobs --max-bytes --connect-timeout --timeout --retries)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free -j --jobs --max-bytes --connect-timeout --timeout --retries)
     __mediacache_offer_flags_options -1
 
     # Offer option value completions
@@ -207,6 +207,9 @@ _mediacache_fetch() {
         return
         ;;
     '--max-entries')
+        return
+        ;;
+    '--min-free')
         return
         ;;
     '-i'|'--input')
@@ -236,9 +239,9 @@ _mediacache_fetch() {
 
 _mediacache_get() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --path --fetch --force --no-redirects --quiet -q --version -h --help)
+    non_repeating_flags=(--shared --durable --path --fetch --force --no-redirects --dedupe --quiet -q --version -h --help)
     repeating_options=(--allow-domain)
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --output -o --max-bytes --connect-timeout --timeout --retries)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --output -o --max-bytes --connect-timeout --timeout --retries)
     __mediacache_offer_flags_options 1
 
     # Offer option value completions
@@ -257,6 +260,9 @@ _mediacache_get() {
         return
         ;;
     '--max-entries')
+        return
+        ;;
+    '--min-free')
         return
         ;;
     '--output'|'-o')
@@ -283,9 +289,9 @@ _mediacache_get() {
 
 _mediacache_put() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --allow-empty --allow-html --quiet -q --version -h --help)
+    non_repeating_flags=(--shared --durable --dedupe --allow-empty --allow-html --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --content-type)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --content-type)
     __mediacache_offer_flags_options 2
 
     # Offer option value completions
@@ -306,6 +312,9 @@ _mediacache_put() {
     '--max-entries')
         return
         ;;
+    '--min-free')
+        return
+        ;;
     '--content-type')
         return
         ;;
@@ -324,7 +333,7 @@ _mediacache_evict() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --all --dry-run --yes --json --quiet -q --version -h --help)
     repeating_options=(--key)
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --older-than)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --older-than)
     __mediacache_offer_flags_options -1
 
     # Offer option value completions
@@ -345,6 +354,9 @@ _mediacache_evict() {
     '--max-entries')
         return
         ;;
+    '--min-free')
+        return
+        ;;
     '--key')
         return
         ;;
@@ -358,7 +370,7 @@ _mediacache_prune() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --dry-run --json --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --leftover-age)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --leftover-age)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -377,6 +389,9 @@ _mediacache_prune() {
         return
         ;;
     '--max-entries')
+        return
+        ;;
+    '--min-free')
         return
         ;;
     '--leftover-age')
@@ -389,7 +404,7 @@ _mediacache_stats() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet -q --reset --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -408,6 +423,9 @@ _mediacache_stats() {
         return
         ;;
     '--max-entries')
+        return
+        ;;
+    '--min-free')
         return
         ;;
     esac
@@ -484,7 +502,7 @@ _mediacache_doctor() {
     repeating_flags=()
     non_repeating_flags=(--fix --no-calibration --json --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -503,6 +521,9 @@ _mediacache_doctor() {
         return
         ;;
     '--max-entries')
+        return
+        ;;
+    '--min-free')
         return
         ;;
     esac
@@ -512,7 +533,7 @@ _mediacache_dir() {
     repeating_flags=()
     non_repeating_flags=(--verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -531,6 +552,9 @@ _mediacache_dir() {
         return
         ;;
     '--max-entries')
+        return
+        ;;
+    '--min-free')
         return
         ;;
     esac

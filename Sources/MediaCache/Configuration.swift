@@ -21,6 +21,16 @@ public struct CacheConfiguration: Sendable, Equatable {
     /// vLLM lists and stats the whole directory on every store, so the entry
     /// count, not only the bytes, sets what each of its cache misses costs.
     public var maxEntries: Int?
+    /// Keep at least this many bytes free on the cache's file system: writes
+    /// that enforce the limit, and `prune`, also evict least recently used
+    /// entries until it has this much free (nginx's `min_free`); nil for no floor.
+    /// Does nothing where the file system reports no capacity (ramfs).
+    public var minFreeBytes: Int64?
+    /// Store identical bodies once: a write whose SHA-256 matches an entry
+    /// written with `dedupe` becomes a hard link to that entry's file (one
+    /// inode, several names, each a plain file vLLM reads). See docs/format.md
+    /// for what it means for vLLM and when not to use it.
+    public var dedupe = false
     /// Whose `pathlib` names new files: the Python that runs vLLM.
     /// Reads by URL look under either rules' name.
     public var suffixRules: SuffixRules = .python313
@@ -44,12 +54,13 @@ public struct CacheConfiguration: Sendable, Equatable {
     /// Directory: `MEDIACACHE_DIR`, `VLLM_MEDIA_CACHE`, `$XDG_CACHE_HOME/mediacache`,
     /// `~/.cache/mediacache`. Size: `MEDIACACHE_MAX_SIZE`, `VLLM_MEDIA_CACHE_MAX_SIZE_MB`.
     /// TTL: `MEDIACACHE_TTL`, `VLLM_MEDIA_CACHE_TTL_HOURS`. Entries:
-    /// `MEDIACACHE_MAX_ENTRIES`. Names: `MEDIACACHE_VLLM_PYTHON`. vLLM's own
+    /// `MEDIACACHE_MAX_ENTRIES`. Free-space floor: `MEDIACACHE_MIN_FREE`.
+    /// Deduplication: `dedupe`, else `MEDIACACHE_DEDUPE` (1 or 0). Names: `MEDIACACHE_VLLM_PYTHON`. vLLM's own
     /// variables are read exactly as vLLM reads them (`VLLMEnvironment`). A
     /// bad value throws an error naming the flag or variable it came from.
     public static func resolve(
         directory: String? = nil, maxSize: String? = nil, ttl: String? = nil, maxEntries: String? = nil,
-        vllmPython: String? = nil, environment: [String: String]
+        minFree: String? = nil, dedupe: Bool = false, vllmPython: String? = nil, environment: [String: String]
     ) throws(MediaCacheError) -> CacheConfiguration {
         let env = { (name: String) -> String? in
             guard let value = environment[name], !value.isEmpty else { return nil }
@@ -87,6 +98,20 @@ public struct CacheConfiguration: Sendable, Equatable {
             config.maxEntries = try EntryCount.parse(maxEntries, name: "--max-entries")
         } else if let value = env("MEDIACACHE_MAX_ENTRIES") {
             config.maxEntries = try EntryCount.parse(value, name: "MEDIACACHE_MAX_ENTRIES")
+        }
+        if let minFree {
+            config.minFreeBytes = try ByteSize.parse(minFree, name: "--min-free")
+        } else if let value = env("MEDIACACHE_MIN_FREE") {
+            config.minFreeBytes = try ByteSize.parse(value, name: "MEDIACACHE_MIN_FREE")
+        }
+        if dedupe {
+            config.dedupe = true
+        } else if let value = env("MEDIACACHE_DEDUPE") {
+            switch value.trimmingSpaces().lowercased() {
+            case "1", "true", "yes", "on": config.dedupe = true
+            case "0", "false", "no", "off": config.dedupe = false
+            default: throw .invalidSetting(name: "MEDIACACHE_DEDUPE", value: value, expected: "1 to store identical bodies once, or 0")
+            }
         }
         if let vllmPython {
             config.suffixRules = try SuffixRules.parse(vllmPython, name: "--vllm-python")

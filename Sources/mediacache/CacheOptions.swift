@@ -48,6 +48,13 @@ struct CacheLimits: ParsableArguments {
             "Keep at most this many entries, least recently used evicted first (default: $MEDIACACHE_MAX_ENTRIES or no limit); vLLM lists the whole directory on every store, see `mediacache doctor`.",
             valueName: "n"))
     var maxEntries: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Keep this much free on the cache's file system: writes and prune also evict least recently used entries until it is (500M, 5G; default: $MEDIACACHE_MIN_FREE or none).",
+            valueName: "size"))
+    var minFree: String?
 }
 
 /// `--shared` and `--durable`: for the commands that create the directory or write entries.
@@ -59,6 +66,12 @@ struct WriteOptions: ParsableArguments {
     var durable = false
 }
 
+/// `--dedupe`: for the commands that store bodies (`put`, `fetch`, `get --fetch`).
+struct DedupeOption: ParsableArguments {
+    @Flag(help: "Store identical bodies once: bytes another entry already holds become a hard link to it (default: $MEDIACACHE_DEDUPE=1 or off; see docs/format.md for what vLLM then sees).")
+    var dedupe = false
+}
+
 /// All the cache flags, for the commands that write (`fetch`, `get`, `put`, `evict`, `prune`).
 struct CacheOptions: ParsableArguments {
     @OptionGroup var location: CacheLocation
@@ -66,13 +79,13 @@ struct CacheOptions: ParsableArguments {
     @OptionGroup var writing: WriteOptions
 
     /// The configuration these flags and the environment give.
-    func configuration() throws -> CacheConfiguration {
-        try location.configuration(limits: limits, writing: writing)
+    func configuration(dedupe: DedupeOption? = nil) throws -> CacheConfiguration {
+        try location.configuration(limits: limits, writing: writing, dedupe: dedupe)
     }
 
     /// Opens the cache these flags name, creating the directory when missing.
-    func openStore() throws -> CacheStore {
-        let config = try configuration()
+    func openStore(dedupe: DedupeOption? = nil) throws -> CacheStore {
+        let config = try configuration(dedupe: dedupe)
         return try reporting { try CacheStore(config) }
     }
 }
@@ -80,11 +93,11 @@ struct CacheOptions: ParsableArguments {
 extension CacheLocation {
     /// The configuration these flags and the environment give.
     /// (A command without a group passes nil: a parsed group cannot be made by hand.)
-    func configuration(limits: CacheLimits? = nil, writing: WriteOptions? = nil) throws -> CacheConfiguration {
+    func configuration(limits: CacheLimits? = nil, writing: WriteOptions? = nil, dedupe: DedupeOption? = nil) throws -> CacheConfiguration {
         try reporting {
             var config = try CacheConfiguration.resolve(
                 directory: cacheDir, maxSize: limits?.maxSize, ttl: limits?.ttl, maxEntries: limits?.maxEntries,
-                vllmPython: vllmPython, environment: Environment.current())
+                minFree: limits?.minFree, dedupe: dedupe?.dedupe ?? false, vllmPython: vllmPython, environment: Environment.current())
             config.shared = writing?.shared ?? false
             config.durable = writing?.durable ?? false
             return config

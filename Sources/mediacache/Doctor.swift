@@ -11,7 +11,7 @@ extension MediaCacheCommand {
                 planted links, directories (vLLM's eviction fails on them), stale temp \
                 files, entries others who share the directory cannot read (vLLM writes \
                 mode 0600), whether extended attributes hold the metadata, free space \
-                against the size limit, the size against vLLM's own limit \
+                against the size limit and the free-space floor (--min-free), the size against vLLM's own limit \
                 (VLLM_MEDIA_CACHE_MAX_SIZE_MB), and the entry count with what one vLLM \
                 store costs at it, measured here by timing vLLM's directory pass in \
                 python3 over 2000 scratch files. Each finding says what happens and \
@@ -21,7 +21,7 @@ extension MediaCacheCommand {
                 (exit 66).
 
                 --json keys: cache_dir, clean, entries, bytes, free_bytes, \
-                extended_attributes, vllm_store_ms, seconds_per_entry, calibration, \
+                min_free_bytes, extended_attributes, vllm_store_ms, seconds_per_entry, calibration, \
                 suggested_max_entries, findings [{check, severity, count, summary, \
                 effect, action, fixable, fixed}].
                 """)
@@ -56,6 +56,7 @@ extension MediaCacheCommand {
             var out = "cache \(report.directory): \(report.entries) \(report.entries == 1 ? "entry" : "entries"), "
             out += ByteSize.format(report.bytes)
             if let free = report.freeBytes { out += ", \(ByteSize.format(free)) free" }
+            if let floor = report.minFreeBytes { out += " (floor \(ByteSize.format(floor)))" }
             out += "\n"
             for finding in report.findings where !hazardsOnly || finding.severity == .hazard {
                 let mark = finding.severity == .hazard ? "hazard" : "ok"
@@ -82,6 +83,7 @@ extension MediaCacheCommand {
                 ("cache_dir", .string(report.directory)), ("clean", .bool(report.isClean)),
                 ("entries", .int(report.entries)), ("bytes", .int(report.bytes)),
                 ("free_bytes", report.freeBytes.map { .int($0) } ?? .null),
+                ("min_free_bytes", report.minFreeBytes.map { .int($0) } ?? .null),
                 ("extended_attributes", .bool(report.extendedAttributes)),
                 ("vllm_store_ms", cost.map { .double(($0.seconds(at: report.entries) * 1e6).rounded() / 1000) } ?? .null),
                 ("seconds_per_entry", cost.map { .double($0.secondsPerEntry) } ?? .null),

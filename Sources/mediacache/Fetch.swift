@@ -30,6 +30,7 @@ extension MediaCacheCommand {
                 """)
 
         @OptionGroup var options: CacheOptions
+        @OptionGroup var dedupe: DedupeOption
 
         @Argument(help: "URLs to fetch (in addition to -i).")
         var urls: [String] = []
@@ -53,7 +54,7 @@ extension MediaCacheCommand {
             // In run(), not validate(): see usageError.
             if urls.isEmpty && input.isEmpty { throw usageError("give URLs as arguments or with -i FILE", Self.self) }
             let list = try readURLs()
-            let store = try options.openStore()
+            let store = try options.openStore(dedupe: dedupe)
             try reporting { try store.checkWritable() }  // a read-only view: one permission error, not one per URL
             let settings = try fetchOptions.settings(jobs: jobs)
             let fetcher = Fetcher(store: store, settings: settings)

@@ -36,6 +36,8 @@ extension MediaCacheCommand {
         @OptionGroup(title: "Fetch options (with --fetch)")
         var fetchOptions: FetchOptions
 
+        @OptionGroup var dedupe: DedupeOption
+
         @OptionGroup var quietFlag: QuietFlag
 
         func validate() throws {
@@ -44,10 +46,10 @@ extension MediaCacheCommand {
 
         func run() async throws {
             // A bad URL is refused before the store is opened, so it cannot create a cache directory.
-            let config = try options.configuration()
+            let config = try options.configuration(dedupe: dedupe)
             _ = try reporting { try CacheKey(url: url, rules: config.suffixRules) }
             // Only a read-through creates a cache; a plain get of a directory that is not there says so.
-            let store = try fetch ? options.openStore() : options.location.openExistingStore(limits: options.limits)
+            let store = try fetch ? options.openStore(dedupe: dedupe) : options.location.openExistingStore(limits: options.limits)
             var entry: CacheStore.OpenEntry?
             if fetch {
                 // The fetch counts the hit (a fresh entry) or the miss (a download) itself.

@@ -5,7 +5,7 @@ extension MediaCacheCommand {
     struct Prune: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "prune",
-            abstract: "Remove expired entries, then the least recently used down to the size limit.",
+            abstract: "Remove expired entries, then the least recently used down to the size limit (and up to the free-space floor).",
             discussion: """
                 The cron job. Also removes temp files and idle locks left by \
                 crashed processes (older than --leftover-age), symlinks planted \
@@ -36,7 +36,9 @@ extension MediaCacheCommand {
             let report = try reporting { try store.prune(dryRun: dryRun, leftoverAge: age) }
             let removals = report.result?.removed ?? report.plan.removals
             let count = { (reason: EvictionReason) in removals.filter { $0.reason == reason }.count }
-            let bytes = removals.reduce(Int64(0)) { $0 + $1.entry.size }
+            // Bytes that left the disk: a deduplicated body's once, with its last name.
+            let bytes = removals.reduce(Int64(0)) { $0 + ($1.releases ? $1.entry.size : 0) }
+            let entryCount = count(.expired) + count(.size) + count(.count) + count(.freeSpace) + count(.poisoned)
             let temps = report.result?.tempFilesRemoved ?? report.plan.tempFileCount
             let orphans = report.result?.metadataRemoved ?? report.plan.orphanMetadataCount
             let config = store.configuration
@@ -44,7 +46,7 @@ extension MediaCacheCommand {
                 StandardOutput.line(
                     JSON.object(fields: [
                         ("dry_run", .bool(dryRun)),
-                        ("removed_entries", .int(count(.expired) + count(.size) + count(.count) + count(.poisoned))),
+                        ("removed_entries", .int(entryCount)),
                         ("removed_bytes", .int(bytes)),
                         ("expired", .int(count(.expired))), ("over_size", .int(count(.size))),
                         ("over_count", .int(count(.count))), ("poisoned", .int(count(.poisoned))),
@@ -53,6 +55,8 @@ extension MediaCacheCommand {
                         ("entries_before", .int(report.entriesBefore)), ("bytes_before", .int(report.bytesBefore)),
                         ("entries", .int(report.entriesAfter)), ("bytes", .int(report.bytesAfter)),
                         ("max_bytes", .int(config.maxBytes)), ("ttl_seconds", .double(config.ttl)),
+                        ("over_free", .int(count(.freeSpace))),
+                        ("min_free_bytes", config.minFreeBytes.map { .int($0) } ?? .null),
                     ]).rendered())
                 return
             }
@@ -65,10 +69,12 @@ extension MediaCacheCommand {
             }
             guard !quiet else { return }
             let verb = dryRun ? "would remove" : "removed"
-            let total = count(.expired) + count(.size) + count(.count) + count(.poisoned)
-            var line = "\(verb) \(Plural.count(total, "entry", "entries")) (\(ByteSize.format(bytes))): "
+            var line = "\(verb) \(Plural.count(entryCount, "entry", "entries")) (\(ByteSize.format(bytes))): "
             line += "\(count(.expired)) expired, \(count(.size)) over size"
             if count(.count) > 0 { line += ", \(count(.count)) over --max-entries" }
+            if count(.freeSpace) > 0, let floor = config.minFreeBytes {
+                line += ", \(count(.freeSpace)) to keep \(ByteSize.format(floor)) free"
+            }
             if count(.poisoned) > 0 { line += ", \(count(.poisoned)) poisoned empty files" }
             if count(.hostile) > 0 { line += ", \(count(.hostile)) planted links" }
             if temps > 0 { line += ", \(temps) temp files" }

@@ -25,6 +25,7 @@ extension MediaCacheCommand {
                 """)
 
         @OptionGroup var options: CacheOptions
+        @OptionGroup var dedupe: DedupeOption
 
         @Argument(help: "The URL to store the bytes under.")
         var url: String
@@ -46,7 +47,7 @@ extension MediaCacheCommand {
         func run() throws {
             // Bad input (URL, missing file, wrong bytes) is refused before the
             // store is opened, so it cannot create a cache directory (invariant 6).
-            let rules = try options.configuration().suffixRules
+            let rules = try options.configuration(dedupe: dedupe).suffixRules
             let key = try reporting { try CacheKey(url: url, rules: rules) }
             let fd: Int32
             if file == "-" {
@@ -60,7 +61,7 @@ extension MediaCacheCommand {
             let source = file == "-" ? "standard input" : file
             let head = try reporting { try Self.readHead(fd, source: source) }
             try check(head, key: key)
-            let store = try options.openStore()
+            let store = try options.openStore(dedupe: dedupe)
             let result = try reporting {
                 try store.store(contentsOf: fd, prefix: head, sourceName: source, for: url, contentType: contentType)
             }

@@ -17,7 +17,10 @@ extension MediaCacheCommand {
                 hostile_entries, poisoned_entries, oldest_use, newest_use, hits, misses, \
                 hit_ratio, stored, evicted_entries, evicted_bytes, since, and on_disk \
                 {used_last_hour, bytes_used_last_hour, used_last_day, bytes_used_last_day, \
-                stored_last_day, reused_entries, poisoned_entries, vllm_temp_files}. \
+                stored_last_day, reused_entries, poisoned_entries, vllm_temp_files}, \
+                free_bytes (null: unknown, as on ramfs), min_free_bytes (null: no floor), \
+                shared_entries and bytes_saved (identical bodies stored once, --dedupe; \
+                bytes counts each file once). \
                 With -q, print nothing (for --reset). A directory that does not \
                 exist is "no cache at DIR" (exit 66).
                 """)
@@ -54,6 +57,9 @@ extension MediaCacheCommand {
                         ("evicted_bytes", .int(c.evictedBytes)), ("since", .time(c.since)),
                         ("counters_restarted_after_damage", .bool(c.restartedAfterDamage)),
                         ("on_disk", Self.json(stats.onDisk)),
+                        ("free_bytes", stats.freeBytes.map { .int($0) } ?? .null),
+                        ("min_free_bytes", stats.minFreeBytes.map { .int($0) } ?? .null),
+                        ("shared_entries", .int(stats.sharedEntries)), ("bytes_saved", .int(stats.bytesSaved)),
                     ]).rendered())
                 return
             }
@@ -64,7 +70,11 @@ extension MediaCacheCommand {
                 ["size", "\(ByteSize.format(stats.bytes)) of \(ByteSize.format(stats.maxBytes)) (\(ByteSize.oneDecimal(stats.fillPercent))%)"],
                 ["ttl", DurationText.format(stats.ttl)],
                 ["expired", "\(stats.expiredEntries)"],
+                ["free space", Self.freeSpace(stats)],
             ]
+            if stats.sharedEntries > 0 {
+                rows.append(["deduplicated", "\(stats.sharedEntries) entries share their bytes with another, \(ByteSize.format(stats.bytesSaved)) saved"])
+            }
             if stats.hostileEntries > 0 { rows.append(["planted links", "\(stats.hostileEntries) (run `mediacache prune`)"]) }
             if stats.onDisk.poisoned > 0 {
                 rows.append(["poisoned", "\(stats.onDisk.poisoned) empty files vLLM serves as hits (run `mediacache doctor`)"])
@@ -96,6 +106,14 @@ extension MediaCacheCommand {
                     + table(labelled(counted).map { ["  " + $0[0], $0[1]] })
                     + "\nseen on disk (every process, vLLM included):\n"
                     + table(labelled(seen).map { ["  " + $0[0], $0[1]] }))
+        }
+
+        /// `3.2 MiB`, with the floor when there is one: `3.2 MiB (floor 1.0 MiB)`.
+        static func freeSpace(_ stats: CacheStats) -> String {
+            let free = stats.freeBytes.map(ByteSize.format) ?? "unknown (the file system reports no capacity)"
+            guard let floor = stats.minFreeBytes else { return free }
+            let below = (stats.freeBytes ?? .max) < floor ? "; below it: run `mediacache prune`" : ""
+            return "\(free) (floor \(ByteSize.format(floor))\(below))"
         }
 
         static func entries(_ count: Int, _ bytes: Int64) -> String {

@@ -19,6 +19,58 @@ public struct CacheEntry: Sendable, Equatable {
     /// Last use (the file's mtime), seconds since the epoch.
     public var lastUsed: Double
     public var kind: Kind
+    /// Which file the name holds, and how many names that file has: a
+    /// deduplicated body (`--dedupe`) is one inode under several names,
+    /// whose bytes count once and leave the disk only with its last name.
+    var inode: UInt64 = 0
+    var links = 1
+    /// Bytes the file takes on disk (`st_blocks` × 512): what removing its last name frees.
+    var allocated: Int64 = 0
+
+    init(name: String, size: Int64, lastUsed: Double, kind: Kind) {
+        self.name = name
+        self.size = size
+        self.lastUsed = lastUsed
+        self.kind = kind
+    }
+
+    /// The entry a `stat` of `name` describes.
+    init(name: String, info: stat) {
+        self.init(
+            name: name, size: Int64(info.st_size), lastUsed: Posix.seconds(info.st_mtim),
+            kind: Posix.isRegular(info) ? .file : .hostile)
+        inode = UInt64(info.st_ino)
+        links = Int(info.st_nlink)
+        allocated = Int64(info.st_blocks) * 512
+    }
+}
+
+/// Counts each file once however many names it has (hard links made by
+/// `--dedupe`): the size account, `stats` and eviction all count an inode's
+/// bytes once, and know that removing a name frees space only when it is
+/// the file's last name in the cache.
+struct Footprint {
+    /// Names left in the cache per file that has more than one.
+    private var names: [UInt64: Int] = [:]
+
+    init(_ entries: [CacheEntry]) {
+        for entry in entries where entry.links > 1 { names[entry.inode, default: 0] += 1 }
+    }
+
+    /// The bytes of `entries`, each file counted once.
+    static func counts(_ entries: [CacheEntry]) -> Int64 {
+        var seen = Set<UInt64>()
+        return entries.reduce(0) { total, entry in
+            entry.links <= 1 || seen.insert(entry.inode).inserted ? total + entry.size : total
+        }
+    }
+
+    /// Takes a name away; true when it was its file's last (its bytes leave the disk).
+    mutating func remove(_ entry: CacheEntry) -> Bool {
+        guard entry.links > 1, let left = names[entry.inode] else { return true }
+        names[entry.inode] = left - 1
+        return left <= 1
+    }
 }
 
 /// Everything one pass over a cache directory found: the "collect" step.
@@ -33,7 +85,12 @@ struct CacheSnapshot {
     /// Temp files (`.tmp-*`, and vLLM's `tmpXXXXXXXX`) in the root and
     /// metadata directories, with their mtimes.
     var tempFiles: [(directory: Int32, name: String, modified: Double)] = []
-    var totalBytes: Int64 { entries.reduce(0) { $0 + $1.size } }
+    /// Bytes free on the file system for this user; nil where unknown (ramfs).
+    var freeBytes: Int64?
+    /// The entries' bytes on disk: a file with several names counts once.
+    var totalBytes: Int64 { Footprint.counts(entries) }
+    /// The entries' bytes name by name, as vLLM's eviction counts them.
+    var apparentBytes: Int64 { entries.reduce(0) { $0 + $1.size } }
 
     /// Lists the cache directory without following any symlink.
     /// - Important: Disk I/O: one `readdir` pass and one `fstatat` per name.
@@ -54,9 +111,7 @@ struct CacheSnapshot {
                 if includeTemps { snapshot.tempFiles.append((layout.rootFD.fd, name, Posix.seconds(info.st_mtim))) }
                 continue
             }
-            let entry = CacheEntry(
-                name: name, size: Int64(info.st_size), lastUsed: Posix.seconds(info.st_mtim),
-                kind: Posix.isRegular(info) ? .file : .hostile)
+            let entry = CacheEntry(name: name, info: info)
             if entry.kind == .file {
                 snapshot.entries.append(entry)
                 if entry.size == 0, layout.isPoisoned(name, size: 0), let key = try? CacheKey(name: name) {
@@ -79,6 +134,7 @@ struct CacheSnapshot {
                 }
             }
         }
+        snapshot.freeBytes = Posix.freeBytes(layout.rootFD.fd)
         return snapshot
     }
 }

@@ -33,22 +33,25 @@ extension CacheStore {
             var seen = Set<String>()
             for key in keys where seen.insert(key.name).inserted {
                 if let info = Posix.lstat(at: layout.rootFD.fd, key.name), !Posix.isDirectory(info) {
-                    let entry = CacheEntry(
-                        name: key.name, size: Int64(info.st_size), lastUsed: Posix.seconds(info.st_mtim),
-                        kind: Posix.isRegular(info) ? .file : .hostile)
-                    plan.removals.append(PlannedRemoval(entry: entry, reason: entry.kind == .file ? .requested : .hostile))
+                    let entry = CacheEntry(name: key.name, info: info)
+                    plan.removals.append(
+                        PlannedRemoval(entry: entry, reason: entry.kind == .file ? .requested : .hostile, releases: entry.links <= 1))
                 } else if Posix.lstat(at: layout.metaFD.fd, key.name) != nil {
                     plan.orphanMetadata.append(key.name)
                 }
             }
         case .olderThan(let age):
             let snapshot = try CacheSnapshot.collect(layout)
-            plan.removals = snapshot.entries.filter { now - $0.lastUsed > age }.map { PlannedRemoval(entry: $0, reason: .requested) }
+            var footprint = Footprint(snapshot.entries)
+            plan.removals = snapshot.entries.filter { now - $0.lastUsed > age }.map {
+                PlannedRemoval(entry: $0, reason: .requested, releases: footprint.remove($0))
+            }
         case .all:
             let snapshot = try CacheSnapshot.collect(layout)
+            var footprint = Footprint(snapshot.entries)
             plan.removals =
                 snapshot.hostile.map { PlannedRemoval(entry: $0, reason: .hostile) }
-                + snapshot.entries.map { PlannedRemoval(entry: $0, reason: .requested) }
+                + snapshot.entries.map { PlannedRemoval(entry: $0, reason: .requested, releases: footprint.remove($0)) }
         }
         if dryRun { return (plan, nil) }
         return (plan, try EvictionEngine.apply(plan, in: layout))
@@ -56,7 +59,8 @@ extension CacheStore {
 
     /// The cron job: removes poisoned empty files and expired entries, then
     /// least-recently-used ones until the total is at most the size limit
-    /// (and the count at most `maxEntries`), then temp files (vLLM's too) and
+    /// (the count at most `maxEntries`, and the file system's free space at
+    /// least `minFreeBytes`), then temp files (vLLM's too) and
     /// idle locks older than `leftoverAge` seconds, and metadata whose data is
     /// gone or was replaced.
     ///
@@ -67,19 +71,20 @@ extension CacheStore {
         let snapshot = try CacheSnapshot.collect(layout, includeTemps: true)
         let now = Posix.now()
         let policy = EvictionPolicy(
-            now: now, ttl: configuration.ttl, targetBytes: configuration.maxBytes, maxEntries: configuration.maxEntries)
+            now: now, ttl: configuration.ttl, targetBytes: configuration.maxBytes, maxEntries: configuration.maxEntries,
+            targetFree: configuration.minFreeBytes)
         var plan = policy.plan(snapshot)
         try plan.addLeftovers(from: snapshot, layout: layout, age: leftoverAge, now: now)
         let plannedEntries = plan.removals.filter { $0.reason != .hostile }
         var report = PruneReport(
             plan: plan, result: nil, entriesBefore: snapshot.entries.count, bytesBefore: snapshot.totalBytes,
             entriesAfter: snapshot.entries.count - plannedEntries.count,
-            bytesAfter: snapshot.totalBytes - plannedEntries.reduce(0) { $0 + $1.entry.size })
+            bytesAfter: snapshot.totalBytes - plannedEntries.reduce(0) { $0 + ($1.releases ? $1.entry.size : 0) })
         guard !dryRun else { return report }
         let result = try EvictionEngine.apply(plan, in: layout, scannedTotal: (snapshot.totalBytes, snapshot.entries.count))
         let removedEntries = result.removed.filter { $0.reason != .hostile }
         report.entriesAfter = snapshot.entries.count - removedEntries.count
-        report.bytesAfter = snapshot.totalBytes - result.removedBytes
+        report.bytesAfter = snapshot.totalBytes - result.releasedBytes
         report.result = result
         return report
     }

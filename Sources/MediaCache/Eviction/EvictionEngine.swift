@@ -18,6 +18,8 @@ public struct EvictionResult: Sendable {
     public var entriesAfter: Int?
 
     public var removedBytes: Int64 { removed.reduce(0) { $0 + $1.entry.size } }
+    /// Bytes that left the disk: a name whose file kept other names frees none.
+    public var releasedBytes: Int64 { removed.reduce(0) { $0 + ($1.releases ? $1.entry.size : 0) } }
 }
 
 /// The one path by which anything leaves a cache: apply a plan.
@@ -42,8 +44,7 @@ enum EvictionEngine {
                 result.skipped += 1  // replaced by something of the other kind since the scan
                 continue
             }
-            if removal.reason == .expired || removal.reason == .size || removal.reason == .count,
-                Posix.seconds(current.st_mtim) > removal.entry.lastUsed
+            if removal.reason.dependsOnLastUse, Posix.seconds(current.st_mtim) > removal.entry.lastUsed
             {
                 result.skipped += 1  // a reader touched it after the scan: no longer a candidate
                 continue
@@ -70,6 +71,7 @@ enum EvictionEngine {
             }
             var removed = removal
             removed.entry.size = removal.reason == .hostile ? 0 : Int64(current.st_size)
+            removed.releases = current.st_nlink <= 1  // a deduplicated body keeps its other names
             result.removed.append(removed)
             layout.removeSidecar(removal.entry.name, lockHeld: true)
         }
@@ -83,15 +85,22 @@ enum EvictionEngine {
             let stale = { layout.readSidecar(name).map { !layout.sidecarIsCurrent($0, name: name) } ?? false }
             if layout.removeSidecar(name, lockHeld: false, when: stale) { result.metadataRemoved += 1 }
         }
+        if !plan.staleContent.isEmpty, let content = layout.contentDirectory(create: false) {
+            for sha in plan.staleContent
+            where layout.removeContentRecord(sha, in: content, when: { layout.contentRecordIsStale(sha, in: content) }) {
+                result.metadataRemoved += 1
+            }
+        }
         result.locksRemoved = removeIdleLocks(plan.staleLocks, in: layout)
         try book(result, scannedTotal: scannedTotal, in: layout)
         return result
     }
 
-    /// Adds the removals to the counters and the size account.
+    /// Adds the removals to the counters and the size account, which counts
+    /// the bytes of a file with several names once, when its last name goes.
     private static func book(_ result: EvictionResult, scannedTotal: (bytes: Int64, entries: Int)?, in layout: CacheLayout) throws(MediaCacheError) {
         let entries = Int64(result.removed.filter { $0.reason != .hostile }.count)
-        let bytes = result.removedBytes
+        let bytes = result.releasedBytes
         guard entries > 0 || scannedTotal != nil else { return }
         try layout.updateState { state in
             state.counters.evictedEntries += entries
@@ -132,8 +141,9 @@ enum EvictionEngine {
 }
 
 extension EvictionPlan {
-    /// Adds temp files and idle locks older than `age` seconds, and metadata
-    /// whose data is gone or was replaced.
+    /// Adds temp files and idle locks older than `age` seconds, metadata
+    /// whose data is gone or was replaced, and content index records that
+    /// lead nowhere.
     /// - Important: Disk I/O.
     mutating func addLeftovers(from snapshot: CacheSnapshot, layout: CacheLayout, age: Double, now: Double) throws(MediaCacheError) {
         tempFiles = snapshot.tempFiles.filter { now - $0.modified > age }.map { ($0.directory, $0.name) }
@@ -144,6 +154,11 @@ extension EvictionPlan {
                 orphanMetadata.append(name)
             } else if let record = layout.readSidecar(name), !layout.sidecarIsCurrent(record, name: name) {
                 staleMetadata.append(name)  // vLLM renamed its own download over the entry
+            }
+        }
+        if let content = layout.contentDirectory(create: false) {
+            for (sha, _) in try Posix.listDirectory(content.fd, path: layout.contentPath) where !sha.hasPrefix(".") {
+                if layout.contentRecordIsStale(sha, in: content) { staleContent.append(sha) }
             }
         }
         for (name, _) in try Posix.listDirectory(layout.locksFD.fd, path: layout.locksPath) {

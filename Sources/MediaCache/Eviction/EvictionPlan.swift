@@ -14,12 +14,27 @@ public enum EvictionReason: String, Sendable {
     case poisoned
     /// Least recently used while the cache holds more entries than `--max-entries`.
     case count
+    /// Least recently used while the file system has less free than `--min-free`.
+    case freeSpace = "free_space"
+
+    /// Whether the reason is the LRU or TTL order, which a use after the plan overturns.
+    var dependsOnLastUse: Bool { self == .expired || self == .size || self == .count || self == .freeSpace }
 }
 
 /// One entry an eviction plan removes.
 public struct PlannedRemoval: Sendable, Equatable {
     public var entry: CacheEntry
     public var reason: EvictionReason
+    /// Whether removing the name frees its bytes: false while the file has
+    /// other names in the cache (a deduplicated body), as planned or, after
+    /// `EvictionEngine.apply`, as it was.
+    public var releases = true
+
+    public init(entry: CacheEntry, reason: EvictionReason, releases: Bool = true) {
+        self.entry = entry
+        self.reason = reason
+        self.releases = releases
+    }
 }
 
 /// What to remove, decided before anything is deleted: the "plan" step.
@@ -35,10 +50,14 @@ public struct EvictionPlan: Sendable {
     var orphanMetadata: [String] = []
     /// Sidecar records whose data file was replaced since (by vLLM).
     var staleMetadata: [String] = []
+    /// Content index records (by SHA-256) that no longer lead to an entry with their bytes.
+    var staleContent: [String] = []
 
     public var bytes: Int64 { removals.reduce(0) { $0 + $1.entry.size } }
+    /// Bytes that leave the disk: each file's once, when its last name goes.
+    public var releasedBytes: Int64 { removals.reduce(0) { $0 + ($1.releases ? $1.entry.size : 0) } }
     public var tempFileCount: Int { tempFiles.count }
-    public var orphanMetadataCount: Int { orphanMetadata.count + staleMetadata.count }
+    public var orphanMetadataCount: Int { orphanMetadata.count + staleMetadata.count + staleContent.count }
 
     public init() {}
 }
@@ -52,42 +71,58 @@ struct EvictionPolicy {
     var targetBytes: Int64?
     /// Remove least-recently-used entries until at most this many are left.
     var maxEntries: Int?
+    /// Remove least-recently-used entries until the file system has this
+    /// many bytes free (`--min-free`); nothing where its free space is unknown.
+    var targetFree: Int64?
     /// Names evicted only when nothing else is left (entries just written).
     var protected: Set<String> = []
 
     /// Orders entries and picks removals: hostile names and poisoned empty
-    /// files, then expired, then LRU down to the size and count targets.
+    /// files, then expired, then LRU down to the size, count and free-space
+    /// targets. A file with several names frees its bytes (on disk and in
+    /// the total) only with its last name.
     func plan(_ snapshot: CacheSnapshot) -> EvictionPlan {
         var plan = EvictionPlan()
         plan.removals = snapshot.hostile.map { PlannedRemoval(entry: $0, reason: .hostile) }
+        var footprint = Footprint(snapshot.entries)
+        var total = snapshot.totalBytes
+        var free = snapshot.freeBytes
+        let remove = { (entry: CacheEntry, reason: EvictionReason) in
+            let releases = footprint.remove(entry)
+            if releases {
+                total -= entry.size
+                free? += entry.allocated
+            }
+            plan.removals.append(PlannedRemoval(entry: entry, reason: reason, releases: releases))
+        }
         var kept: [CacheEntry] = []
         for entry in snapshot.entries {
             if !snapshot.poisoned.isEmpty, let key = try? CacheKey(name: entry.name), snapshot.poisoned.contains(key),
                 !protected.contains(entry.name)
             {
-                plan.removals.append(PlannedRemoval(entry: entry, reason: .poisoned))
+                remove(entry, .poisoned)
             } else if let ttl, now - entry.lastUsed > ttl, !protected.contains(entry.name) {
-                plan.removals.append(PlannedRemoval(entry: entry, reason: .expired))
+                remove(entry, .expired)
             } else {
                 kept.append(entry)
             }
         }
-        var total = kept.reduce(0) { $0 + $1.size }
         var count = kept.count
         let overSize = { targetBytes.map { total > $0 } ?? false }
         let overCount = { maxEntries.map { count > $0 } ?? false }
-        guard overSize() || overCount() else { return plan }
-        // Oldest use first; protected entries after every other one.
+        let underFree = { targetFree.flatMap { target in free.map { $0 < target } } ?? false }
+        guard overSize() || overCount() || underFree() else { return plan }
+        // Oldest use first; protected entries after every other one. The
+        // names of one file share its mtime, so they go one after the other.
         kept.sort { a, b in
             let aProtected = protected.contains(a.name)
             let bProtected = protected.contains(b.name)
             if aProtected != bProtected { return !aProtected }
-            return a.lastUsed < b.lastUsed || (a.lastUsed == b.lastUsed && a.name < b.name)
+            return a.lastUsed < b.lastUsed || (a.lastUsed == b.lastUsed && (a.inode, a.name) < (b.inode, b.name))
         }
-        for entry in kept where overSize() || overCount() {
+        for entry in kept where overSize() || overCount() || underFree() {
             if protected.contains(entry.name) { break }
-            plan.removals.append(PlannedRemoval(entry: entry, reason: overSize() ? .size : .count))
-            total -= entry.size
+            remove(entry, overSize() ? .size : overCount() ? .count : .freeSpace)
             count -= 1
         }
         return plan

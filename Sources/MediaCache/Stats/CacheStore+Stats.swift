@@ -14,6 +14,15 @@ public struct CacheStats: Sendable {
     public var oldestUse: Double?
     public var newestUse: Double?
     public var counters: CacheCounters
+    /// Bytes free on the cache's file system for this user; nil where unknown (ramfs).
+    public var freeBytes: Int64?
+    /// The free-space floor (`--min-free`); nil for none.
+    public var minFreeBytes: Int64?
+    /// Entries whose file has other names in the cache (`--dedupe`).
+    public var sharedEntries = 0
+    /// Bytes that identical bodies stored once save: what the entries would
+    /// take one copy per name (as vLLM counts them) less `bytes`.
+    public var bytesSaved: Int64 = 0
     /// What every process did, vLLM included, as the file system shows it.
     public var onDisk: DiskActivity
 
@@ -84,7 +93,9 @@ extension CacheStore {
             expiredEntries: snapshot.entries.filter { now - $0.lastUsed > configuration.ttl }.count,
             hostileEntries: snapshot.hostile.count,
             oldestUse: snapshot.entries.map(\.lastUsed).min(), newestUse: snapshot.entries.map(\.lastUsed).max(),
-            counters: state.counters, onDisk: activity(snapshot, now: now))
+            counters: state.counters, freeBytes: snapshot.freeBytes, minFreeBytes: configuration.minFreeBytes,
+            sharedEntries: snapshot.entries.filter { $0.links > 1 }.count,
+            bytesSaved: snapshot.apparentBytes - total, onDisk: activity(snapshot, now: now))
     }
 
     /// Reads the on-disk activity figures off a snapshot and one `statx` per entry.

@@ -183,6 +183,36 @@ final class AtomicWriter {
         finished = true
     }
 
+    /// Publishes `source`, an existing file of the same directory, under the
+    /// target's name instead of the bytes written (`--dedupe`): a hard link
+    /// made under a temp name and renamed over the target, so the publish is
+    /// as atomic as `commit`. The bytes written are dropped. False, with
+    /// nothing changed and the writer still usable for `commit`, when the link
+    /// cannot be made (gone, too many links, not allowed) or `source` no longer
+    /// holds the file `inode` that was verified.
+    func commitLink(to source: String, inode: UInt64) throws(MediaCacheError) -> Bool {
+        precondition(!finished, "AtomicWriter committed twice")
+        EventLoopGuard.assertNotOnEventLoop()
+        let staging = Self.tempName(tag: tag)
+        TempFileRegistry.add(tempPath(staging))
+        defer { TempFileRegistry.remove(tempPath(staging)) }
+        guard linkat(directoryFD, source, directoryFD, staging, 0) == 0 else { return false }
+        guard let linked = Posix.lstat(at: directoryFD, staging), UInt64(linked.st_ino) == inode else {
+            unlinkat(directoryFD, staging, 0)  // the name was replaced since it was verified
+            return false
+        }
+        if renameat(directoryFD, staging, directoryFD, targetName) != 0 {
+            let code = errno
+            unlinkat(directoryFD, staging, 0)
+            throw .io(operation: "cannot rename into place", path: "\(directoryPath)/\(targetName)", errno: code)
+        }
+        // Renaming one name of a file over another name of the same file
+        // does nothing and leaves both: the target already was this file.
+        unlinkat(directoryFD, staging, 0)
+        discard()
+        return true
+    }
+
     private func commitNamed(_ tempName: String) throws(MediaCacheError) {
         if close(fd) != 0 && errno != EINTR {
             let code = errno

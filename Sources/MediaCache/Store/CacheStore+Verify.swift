@@ -60,6 +60,9 @@ extension CacheStore {
         let snapshot = try CacheSnapshot.collect(layout)
         var report = VerifyReport()
         var plan = EvictionPlan()
+        // A deduplicated body is one file under several names: hashed once,
+        // judged under every name against that name's own record.
+        var hashed: [UInt64: (Int64, String)] = [:]
         for entry in snapshot.hostile {
             report.findings.append(.init(name: entry.name, url: nil, status: .hostile, detail: "not a regular file; never followed"))
             plan.removals.append(PlannedRemoval(entry: entry, reason: .hostile))
@@ -87,7 +90,9 @@ extension CacheStore {
                 report.findings.append(.init(name: entry.name, url: nil, status: .foreign, detail: "no metadata; cannot be checked"))
                 continue
             }
-            guard let (size, sha) = hashFile(entry.name) else { continue }  // gone meanwhile
+            guard let (size, sha) = entry.links > 1 ? hashed[entry.inode] ?? hashFile(entry.name) : hashFile(entry.name)
+            else { continue }  // gone meanwhile
+            if entry.links > 1 { hashed[entry.inode] = (size, sha) }
             report.checked += 1
             if size == metadata.size && sha == metadata.sha256 {
                 report.ok += 1

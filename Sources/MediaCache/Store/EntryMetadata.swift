@@ -73,15 +73,26 @@ public struct EntryMetadata: Sendable, Equatable {
             etag: record["etag"], lastModified: record["last_modified"])
         file = record["file"].flatMap { FileIdentity(text: Substring($0)) }
     }
+
+    /// Whether this record was written for the entry `name`: its URL hashes
+    /// to the name's 20 hex digits. An attribute lives on the inode, which a
+    /// deduplicated body shares among several names; it describes only the
+    /// name it was written for, and the other names keep sidecar records.
+    func describes(_ name: String) -> Bool {
+        SHA256Hasher.hex(of: url.utf8).prefix(20).utf8.elementsEqual(name.utf8.prefix(20))
+    }
 }
 
 extension CacheLayout {
     /// Reads an entry's metadata; nil when absent, unreadable, garbled, or
-    /// a sidecar record of a file that has since been replaced.
+    /// a sidecar record of a file that has since been replaced. An attribute
+    /// written for another name of the same file (a deduplicated body) is
+    /// not this entry's: its sidecar record is.
     /// - Important: Disk I/O.
     func readMetadata(_ key: CacheKey) -> EntryMetadata? {
         if let bytes = ExtendedAttribute.get(EntryMetadata.attributeName, path: dataPath(key), limit: Self.metadataLimit),
-            let text = String(validating: bytes, as: UTF8.self), let metadata = EntryMetadata(decoding: text)
+            let text = String(validating: bytes, as: UTF8.self), let metadata = EntryMetadata(decoding: text),
+            metadata.describes(key.name)
         {
             return metadata
         }
@@ -108,7 +119,8 @@ extension CacheLayout {
     }
 
     /// Removes the sidecar record of entry `name`: the one way metadata
-    /// leaves a cache (an extended attribute goes with its file).
+    /// leaves a cache (an extended attribute goes with its file), with
+    /// `removeContentRecord` for the content index.
     ///
     /// Always under the key's lock, so a record a writer is publishing is
     /// never taken from under it: the caller holds it (`lockHeld`), or it is
@@ -119,14 +131,31 @@ extension CacheLayout {
     @discardableResult
     func removeSidecar(_ name: String, lockHeld: Bool, when condition: () -> Bool = { true }) -> Bool {
         guard !isReadOnly else { return false }
+        return removeRecord(name, in: metaFD.fd, lockName: name, lockHeld: lockHeld, when: condition)
+    }
+
+    /// Removes the content index record of `sha256` (see `ContentIndex`)
+    /// when `condition` still holds, under the lock stripe of its hash. A
+    /// record removed while a writer re-points it costs one later write a
+    /// second copy of those bytes, never an entry.
+    /// - Important: Disk I/O.
+    @discardableResult
+    func removeContentRecord(_ sha256: String, in directory: FileHandle, when condition: () -> Bool) -> Bool {
+        guard !isReadOnly else { return false }
+        return removeRecord(sha256, in: directory.fd, lockName: sha256, lockHeld: false, when: condition)
+    }
+
+    private func removeRecord(
+        _ name: String, in directory: Int32, lockName: String, lockHeld: Bool, when condition: () -> Bool
+    ) -> Bool {
         var lock: FileLock?
         if !lockHeld {
-            guard let taken = try? keyLock(named: name), (try? taken.tryLockExclusive()) == true else { return false }
+            guard let taken = try? keyLock(named: lockName), (try? taken.tryLockExclusive()) == true else { return false }
             lock = taken
         }
         defer { lock?.unlock() }
         guard condition() else { return false }
-        return unlinkat(metaFD.fd, name, 0) == 0
+        return unlinkat(directory, name, 0) == 0
     }
 
     /// Replaces the metadata of an existing entry (after revalidation); the caller holds the key's lock.
@@ -141,6 +170,13 @@ extension CacheLayout {
             var metadata = metadata
             metadata.file = FileIdentity.of(descriptor: fd)
             let bytes = Array(metadata.encoded().utf8)
+            // A file with other names (a deduplicated body): its attribute
+            // belongs to the name it was written for; any other name's
+            // metadata is its sidecar record, and the attribute stays.
+            if info.st_nlink > 1 && !attributeDescribes(key.name, fd: fd) {
+                try sidecar(bytes, for: key).commit()
+                return
+            }
             if ExtendedAttribute.set(EntryMetadata.attributeName, bytes, on: fd) {
                 removeSidecar(key.name, lockHeld: true)  // an older sidecar would only be shadowed
                 return
@@ -149,6 +185,14 @@ extension CacheLayout {
             ExtendedAttribute.remove(EntryMetadata.attributeName, from: fd)
             try sidecar(bytes, for: key).commit()
         }
+    }
+
+    /// Whether the open file's attribute was written for the entry `name`.
+    private func attributeDescribes(_ name: String, fd: Int32) -> Bool {
+        guard let bytes = ExtendedAttribute.get(EntryMetadata.attributeName, descriptor: fd, limit: Self.metadataLimit),
+            let text = String(validating: bytes, as: UTF8.self), let metadata = EntryMetadata(decoding: text)
+        else { return false }
+        return metadata.describes(name)
     }
 
     /// A metadata file for `key` holding `bytes`, written and not yet published.
@@ -194,6 +238,23 @@ enum ExtendedAttribute {
     static func remove(_ name: String, from fd: Int32) {
         #if os(Linux)
         _ = fremovexattr(fd, name)
+        #endif
+    }
+
+    /// Reads `name` of an open file; nil if absent, larger than `limit`, or unreadable.
+    static func get(_ name: String, descriptor fd: Int32, limit: Int) -> [UInt8]? {
+        #if os(Linux)
+        var size = 1024
+        while size <= limit {
+            var buffer = [UInt8](repeating: 0, count: size)
+            let count = buffer.withUnsafeMutableBytes { fgetxattr(fd, name, $0.baseAddress, $0.count) }
+            if count >= 0 { return Array(buffer[0..<count]) }
+            guard errno == ERANGE else { return nil }
+            size *= 4
+        }
+        return nil
+        #else
+        return nil
         #endif
     }
 

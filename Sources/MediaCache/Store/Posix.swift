@@ -139,6 +139,19 @@ public enum Posix {
         return names
     }
 
+    /// Bytes free for unprivileged users on the file system of the directory
+    /// open as `fd` (`f_bavail * f_frsize`); nil where that is unknown.
+    ///
+    /// A file system that reports no blocks at all (ramfs) has no capacity to
+    /// measure against: nil, never zero, so a free-space floor does nothing there.
+    /// - Important: Disk I/O: one `fstatvfs`.
+    static func freeBytes(_ fd: Int32) -> Int64? {
+        var info = statvfs()
+        guard fstatvfs(fd, &info) == 0, info.f_blocks > 0 else { return nil }
+        let free = Double(info.f_bavail) * Double(info.f_frsize)
+        return free >= 9.2e18 ? Int64.max : Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
     /// A short random hex string for temp file names.
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()

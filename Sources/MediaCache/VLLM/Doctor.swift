@@ -38,6 +38,8 @@ public struct DoctorReport: Sendable {
     public var bytes: Int64 = 0
     /// Free bytes on the cache's file system for this user.
     public var freeBytes: Int64?
+    /// The free-space floor (`--min-free`); nil for none.
+    public var minFreeBytes: Int64?
     /// Whether entry metadata can live in user extended attributes here.
     public var extendedAttributes = false
     /// The measured cost of one vLLM store, when a calibration ran.
@@ -66,7 +68,8 @@ extension CacheStore {
         var report = DoctorReport(directory: layout.root)
         report.entries = snapshot.entries.count
         report.bytes = snapshot.totalBytes
-        report.freeBytes = Self.freeBytes(layout.root)
+        report.freeBytes = snapshot.freeBytes
+        report.minFreeBytes = configuration.minFreeBytes
         var plan = EvictionPlan()
 
         checkEntries(snapshot, into: &report, plan: &plan, now: now)
@@ -187,7 +190,9 @@ extension CacheStore {
                 : "this file system takes no user extended attributes: entry metadata goes to .mediacache/meta/",
             effect: report.extendedAttributes ? "none" : "one small file per entry; records of entries vLLM replaces are dropped by prune",
             action: "nothing", fixable: false))
-        if let free = report.freeBytes, free + report.bytes < configuration.maxBytes {
+        if let floor = configuration.minFreeBytes {
+            checkFreeSpaceFloor(floor, into: &report)
+        } else if let free = report.freeBytes, free + report.bytes < configuration.maxBytes {
             report.findings.append(.init(
                 check: "free-space", severity: .hazard, count: 0,
                 summary: "the file system has \(ByteSize.format(free)) free: the cache cannot grow to its limit of \(ByteSize.format(configuration.maxBytes))",
@@ -204,6 +209,41 @@ extension CacheStore {
                 effect: "vLLM's next store evicts the least recently used entries down to its limit: a prewarm beyond it is lost",
                 action: "prune to vLLM's limit (`mediacache prune --max-size \(vllmLimit)`), or raise VLLM_MEDIA_CACHE_MAX_SIZE_MB",
                 fixable: false))
+        }
+    }
+
+    /// With a floor, the cache can grow only to what leaves the floor free:
+    /// writes and `prune` evict to keep it, so a small file system is no
+    /// longer a hazard, unless even an empty cache leaves less than the floor.
+    private func checkFreeSpaceFloor(_ floor: Int64, into report: inout DoctorReport) {
+        guard let free = report.freeBytes else {
+            report.findings.append(.init(
+                check: "free-space-floor", severity: .note, count: 0,
+                summary: "this file system reports no capacity (ramfs?): the free-space floor of \(ByteSize.format(floor)) does nothing here",
+                effect: "only the size and entry limits bound the cache", action: "nothing", fixable: false))
+            return
+        }
+        let room = free + report.bytes - floor
+        let summary = "\(ByteSize.format(free)) free, floor \(ByteSize.format(floor)) (--min-free)"
+        if room < 0 {
+            report.findings.append(.init(
+                check: "free-space-floor", severity: .hazard, count: 0,
+                summary: summary + ": even an empty cache leaves less than the floor free",
+                effect: "every write that enforces the limit, and every prune, evicts the whole cache",
+                action: "free space on the file system, or lower --min-free (MEDIACACHE_MIN_FREE) below \(ByteSize.format(free + report.bytes))",
+                fixable: false))
+        } else if free < floor {
+            report.findings.append(.init(
+                check: "free-space-floor", severity: .hazard, count: 0,
+                summary: summary + ": below the floor",
+                effect: "the next write that enforces the limit, or `mediacache prune`, evicts least recently used entries until \(ByteSize.format(floor)) is free",
+                action: "run `mediacache prune`", fixable: false))
+        } else {
+            let bound = room < configuration.maxBytes ? ": the cache can grow to \(ByteSize.format(room)), below its limit of \(ByteSize.format(configuration.maxBytes))" : ""
+            report.findings.append(.init(
+                check: "free-space-floor", severity: .note, count: 0, summary: summary + bound,
+                effect: bound.isEmpty ? "none" : "writes and prune evict least recently used entries to keep the floor free",
+                action: "nothing", fixable: false))
         }
     }
 
@@ -238,13 +278,6 @@ extension CacheStore {
             unlinkat(layout.privateFD.fd, name, 0)
         }
         return ExtendedAttribute.set(EntryMetadata.attributeName, Array("probe".utf8), on: fd)
-    }
-
-    /// Free bytes for this user; nil where unknown (ramfs reports no capacity at all).
-    private static func freeBytes(_ path: String) -> Int64? {
-        var info = statvfs()
-        guard statvfs(path, &info) == 0, info.f_blocks > 0 else { return nil }
-        return Int64(info.f_bavail) * Int64(info.f_frsize)
     }
 
     private static func files(_ count: Int) -> String { count == 1 ? "file" : "files" }

@@ -40,7 +40,7 @@ struct MediaCacheCommand: AsyncParsableCommand {
         if GetFastPath.run(CommandLine.arguments) { return }  // a plain `get` skips the parser: see GetFastPath
         Interruption.install()
         AllocatorTuning.keepFreedMemory()
-        await main(nil)
+        await main(StaleIfError.normalized(Array(CommandLine.arguments.dropFirst())))
     }
 }
 

@@ -9,8 +9,9 @@ extension MediaCacheCommand {
             discussion: """
                 The cron job. Also removes temp files and idle locks left by \
                 crashed processes (older than --leftover-age), symlinks planted \
-                under entry names (never following them), and metadata whose data \
-                file is gone. Safe while other processes read and write the cache.
+                under entry names (never following them), metadata whose data \
+                file is gone, and remembered 404s that have expired (see fetch \
+                --negative-ttl). Safe while other processes read and write the cache.
 
                   0 * * * *  mediacache prune -q
 
@@ -39,6 +40,7 @@ extension MediaCacheCommand {
             let bytes = removals.reduce(Int64(0)) { $0 + $1.entry.size }
             let temps = report.result?.tempFilesRemoved ?? report.plan.tempFileCount
             let orphans = report.result?.metadataRemoved ?? report.plan.orphanMetadataCount
+            let negatives = report.result?.negativeRecordsRemoved ?? report.plan.negativeRecordCount
             let config = store.configuration
             if json {
                 StandardOutput.line(
@@ -53,6 +55,7 @@ extension MediaCacheCommand {
                         ("entries_before", .int(report.entriesBefore)), ("bytes_before", .int(report.bytesBefore)),
                         ("entries", .int(report.entriesAfter)), ("bytes", .int(report.bytesAfter)),
                         ("max_bytes", .int(config.maxBytes)), ("ttl_seconds", .double(config.ttl)),
+                        ("negative_records", .int(negatives)),
                     ]).rendered())
                 return
             }
@@ -73,6 +76,7 @@ extension MediaCacheCommand {
             if count(.hostile) > 0 { line += ", \(count(.hostile)) planted links" }
             if temps > 0 { line += ", \(temps) temp files" }
             if orphans > 0 { line += ", \(orphans) orphaned metadata" }
+            if negatives > 0 { line += ", \(negatives) expired negative records" }
             StandardOutput.line(line)
             let fill = config.maxBytes > 0 ? Double(report.bytesAfter) * 100 / Double(config.maxBytes) : 0
             StandardOutput.line(

@@ -17,7 +17,8 @@ extension MediaCacheCommand {
                 hostile_entries, poisoned_entries, oldest_use, newest_use, hits, misses, \
                 hit_ratio, stored, evicted_entries, evicted_bytes, since, and on_disk \
                 {used_last_hour, bytes_used_last_hour, used_last_day, bytes_used_last_day, \
-                stored_last_day, reused_entries, poisoned_entries, vllm_temp_files}. \
+                stored_last_day, reused_entries, poisoned_entries, vllm_temp_files}, \
+                negative_hits, stale_served, negative_entries. \
                 With -q, print nothing (for --reset). A directory that does not \
                 exist is "no cache at DIR" (exit 66).
                 """)
@@ -53,6 +54,8 @@ extension MediaCacheCommand {
                         ("stored", .int(c.stored)), ("evicted_entries", .int(c.evictedEntries)),
                         ("evicted_bytes", .int(c.evictedBytes)), ("since", .time(c.since)),
                         ("on_disk", Self.json(stats.onDisk)),
+                        ("negative_hits", .int(c.negativeHits)), ("stale_served", .int(c.staleServed)),
+                        ("negative_entries", .int(stats.negativeEntries)),
                     ]).rendered())
                 return
             }
@@ -78,6 +81,8 @@ extension MediaCacheCommand {
                 ["hit ratio", ratio],
                 ["stored", "\(c.stored)"],
                 ["evicted", "\(Plural.count(c.evictedEntries, "entry", "entries")), \(ByteSize.format(c.evictedBytes))"],
+                ["negative hits", "\(c.negativeHits) (failures answered from memory; \(stats.negativeEntries) URLs remembered now)"],
+                ["served stale", "\(c.staleServed)"],
                 ["counting since", TimeText.iso8601(c.since)],
             ]
             let seen: [[String]] = [

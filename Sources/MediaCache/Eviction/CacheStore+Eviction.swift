@@ -40,6 +40,8 @@ extension CacheStore {
                 } else if Posix.lstat(at: layout.metaFD.fd, key.name) != nil {
                     plan.orphanMetadata.append(key.name)
                 }
+                // Evicting a URL also forgets that its origin answered 404.
+                if layout.readNegative(key.name) != nil { plan.negativeRecords.append((key.name, nil)) }
             }
         case .olderThan(let age):
             let snapshot = try CacheSnapshot.collect(layout)
@@ -49,6 +51,7 @@ extension CacheStore {
             plan.removals =
                 snapshot.hostile.map { PlannedRemoval(entry: $0, reason: .hostile) }
                 + snapshot.entries.map { PlannedRemoval(entry: $0, reason: .requested) }
+            plan.negativeRecords = try layout.negativeRecords().map { ($0.name, nil) }
         }
         if dryRun { return (plan, nil) }
         return (plan, try EvictionEngine.apply(plan, in: layout))
@@ -57,8 +60,8 @@ extension CacheStore {
     /// The cron job: removes poisoned empty files and expired entries, then
     /// least-recently-used ones until the total is at most the size limit
     /// (and the count at most `maxEntries`), then temp files (vLLM's too) and
-    /// idle locks older than `leftoverAge` seconds, and metadata whose data is
-    /// gone or was replaced.
+    /// idle locks older than `leftoverAge` seconds, metadata whose data is
+    /// gone or was replaced, and expired negative records.
     ///
     /// Safe while other processes read and write: each deletion re-checks the
     /// file, and one another process removed first is not an error.
@@ -70,6 +73,7 @@ extension CacheStore {
             now: now, ttl: configuration.ttl, targetBytes: configuration.maxBytes, maxEntries: configuration.maxEntries)
         var plan = policy.plan(snapshot)
         try plan.addLeftovers(from: snapshot, layout: layout, age: leftoverAge, now: now)
+        try plan.addExpiredNegativeRecords(layout: layout, now: now)
         let plannedEntries = plan.removals.filter { $0.reason != .hostile }
         var report = PruneReport(
             plan: plan, result: nil, entriesBefore: snapshot.entries.count, bytesBefore: snapshot.totalBytes,

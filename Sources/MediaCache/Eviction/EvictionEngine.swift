@@ -13,6 +13,8 @@ public struct EvictionResult: Sendable {
     public var tempFilesRemoved = 0
     public var metadataRemoved = 0
     public var locksRemoved = 0
+    /// Remembered failures of URLs forgotten (see `NegativeRecord`).
+    public var negativeRecordsRemoved = 0
     /// Bytes in the cache after this pass, when the pass scanned the whole directory.
     public var bytesAfter: Int64?
     public var entriesAfter: Int?
@@ -82,6 +84,10 @@ enum EvictionEngine {
         for name in plan.staleMetadata {
             let stale = { layout.readSidecar(name).map { !layout.sidecarIsCurrent($0, name: name) } ?? false }
             if layout.removeSidecar(name, lockHeld: false, when: stale) { result.metadataRemoved += 1 }
+        }
+        for (name, before) in plan.negativeRecords {
+            let due = { (record: NegativeRecord?) in before.map { time in record.map { $0.expiresAt <= time } ?? true } ?? true }
+            if layout.removeNegative(name, lockHeld: false, when: due) { result.negativeRecordsRemoved += 1 }
         }
         result.locksRemoved = removeIdleLocks(plan.staleLocks, in: layout)
         try book(result, scannedTotal: scannedTotal, in: layout)

@@ -35,10 +35,14 @@ public struct EvictionPlan: Sendable {
     var orphanMetadata: [String] = []
     /// Sidecar records whose data file was replaced since (by vLLM).
     var staleMetadata: [String] = []
+    /// Negative records (see `NegativeRecord`) by entry name: all of them,
+    /// or only if still expired before this time when the engine looks again.
+    var negativeRecords: [(name: String, expiredBefore: Double?)] = []
 
     public var bytes: Int64 { removals.reduce(0) { $0 + $1.entry.size } }
     public var tempFileCount: Int { tempFiles.count }
     public var orphanMetadataCount: Int { orphanMetadata.count + staleMetadata.count }
+    public var negativeRecordCount: Int { negativeRecords.count }
 
     public init() {}
 }
@@ -54,6 +58,9 @@ struct EvictionPolicy {
     var maxEntries: Int?
     /// Names evicted only when nothing else is left (entries just written).
     var protected: Set<String> = []
+    /// Names not expired by this plan (stale entries whose origin is down),
+    /// though still evicted in LRU order when over a limit.
+    var keepExpired: Set<String> = []
 
     /// Orders entries and picks removals: hostile names and poisoned empty
     /// files, then expired, then LRU down to the size and count targets.
@@ -66,7 +73,7 @@ struct EvictionPolicy {
                 !protected.contains(entry.name)
             {
                 plan.removals.append(PlannedRemoval(entry: entry, reason: .poisoned))
-            } else if let ttl, now - entry.lastUsed > ttl, !protected.contains(entry.name) {
+            } else if let ttl, now - entry.lastUsed > ttl, !protected.contains(entry.name), !keepExpired.contains(entry.name) {
                 plan.removals.append(PlannedRemoval(entry: entry, reason: .expired))
             } else {
                 kept.append(entry)

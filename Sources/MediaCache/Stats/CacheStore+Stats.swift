@@ -16,6 +16,8 @@ public struct CacheStats: Sendable {
     public var counters: CacheCounters
     /// What every process did, vLLM included, as the file system shows it.
     public var onDisk: DiskActivity
+    /// URLs remembered as missing right now (see `NegativeRecord`).
+    public var negativeEntries = 0
 
     /// Hits over lookups; nil before the first lookup.
     public var hitRatio: Double? {
@@ -84,7 +86,7 @@ extension CacheStore {
             expiredEntries: snapshot.entries.filter { now - $0.lastUsed > configuration.ttl }.count,
             hostileEntries: snapshot.hostile.count,
             oldestUse: snapshot.entries.map(\.lastUsed).min(), newestUse: snapshot.entries.map(\.lastUsed).max(),
-            counters: state.counters, onDisk: activity(snapshot, now: now))
+            counters: state.counters, onDisk: activity(snapshot, now: now), negativeEntries: liveNegativeRecords())
     }
 
     /// Reads the on-disk activity figures off a snapshot and one `statx` per entry.

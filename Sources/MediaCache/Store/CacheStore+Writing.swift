@@ -125,15 +125,17 @@ extension CacheStore {
 
     /// Brings the cache under its size and entry limits (down to the
     /// low-water mark), expiring stale entries and poisoned empty files first
-    /// and evicting `protected` names last.
+    /// and evicting `protected` names last. Names in `keepingExpired` (entries
+    /// whose origin is down) are not expired, only evicted for size as any other.
     /// - Important: Disk I/O: scans the whole directory.
     @discardableResult
-    public func enforceLimit(protecting protected: Set<String> = []) throws(MediaCacheError) -> EvictionResult {
+    public func enforceLimit(protecting protected: Set<String> = [], keepingExpired: Set<String> = []) throws(MediaCacheError) -> EvictionResult {
         let snapshot = try CacheSnapshot.collect(layout)
         let policy = EvictionPolicy(
             now: Posix.now(), ttl: configuration.ttl,
             targetBytes: Int64(Double(configuration.maxBytes) * Self.lowWater),
-            maxEntries: configuration.maxEntries.map { Int(Double($0) * Self.lowWater) }, protected: protected)
+            maxEntries: configuration.maxEntries.map { Int(Double($0) * Self.lowWater) }, protected: protected,
+            keepExpired: keepingExpired)
         let overCount = configuration.maxEntries.map { snapshot.entries.count > $0 } ?? false
         let over = snapshot.totalBytes > configuration.maxBytes || overCount || !snapshot.poisoned.isEmpty
         let plan = over ? policy.plan(snapshot) : EvictionPlan()

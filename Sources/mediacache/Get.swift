@@ -64,8 +64,8 @@ extension MediaCacheCommand {
                 let outcome = try await FetchCommandRunner.fetchOne(url, store: store, settings: settings)
                 if outcome.status == .stale, let error = outcome.error, let key = outcome.key {
                     entry = try reporting { try store.openExpired(key) }
-                    guard entry != nil else { throw fail(error) }  // evicted since: the origin's failure stands
-                    warn("warning: serving a stale entry (\(error.description))")
+                    guard let stale = entry else { throw fail(error) }  // evicted since: the origin's failure stands
+                    warn("warning: \(error.description); serving the stale entry (expired \(Self.expiredAgo(stale, store)))")
                 } else if let error = outcome.error {
                     throw fail(error)
                 } else {
@@ -93,6 +93,14 @@ extension MediaCacheCommand {
             } else {
                 try reporting { try entry.copy(to: 1, destination: "standard output") }
             }
+        }
+
+        /// How long ago an open entry expired, for people: `1h ago`.
+        static func expiredAgo(_ entry: CacheStore.OpenEntry, _ store: CacheStore) -> String {
+            var info = stat()
+            guard fstat(entry.fd, &info) == 0 else { return "earlier" }
+            let lastUse = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            return TimeText.ago(lastUse + store.configuration.ttl)
         }
     }
 }

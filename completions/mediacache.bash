@@ -187,8 +187,8 @@ _mediacache() {
 _mediacache_fetch() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --force --no-redirects --json --quiet -q --version -h --help)
-    repeating_options=(-i --input --allow-domain)
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries -j --jobs --max-bytes --connect-timeout --timeout --retries)
+    repeating_options=(-i --input --allow-domain --negative-status)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries -j --jobs --max-bytes --connect-timeout --timeout --retries --negative-ttl)
     __mediacache_offer_flags_options -1
 
     # Offer option value completions
@@ -231,14 +231,20 @@ _mediacache_fetch() {
     '--allow-domain')
         return
         ;;
+    '--negative-ttl')
+        return
+        ;;
+    '--negative-status')
+        return
+        ;;
     esac
 }
 
 _mediacache_get() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --path --fetch --force --no-redirects --quiet -q --version -h --help)
-    repeating_options=(--allow-domain)
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --output -o --max-bytes --connect-timeout --timeout --retries)
+    repeating_options=(--allow-domain --negative-status)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --output -o --stale-if-error --max-bytes --connect-timeout --timeout --retries --negative-ttl)
     __mediacache_offer_flags_options 1
 
     # Offer option value completions
@@ -263,6 +269,9 @@ _mediacache_get() {
         __mediacache_add_completions -f
         return
         ;;
+    '--stale-if-error')
+        return
+        ;;
     '--max-bytes')
         return
         ;;
@@ -276,6 +285,12 @@ _mediacache_get() {
         return
         ;;
     '--allow-domain')
+        return
+        ;;
+    '--negative-ttl')
+        return
+        ;;
+    '--negative-status')
         return
         ;;
     esac
@@ -389,7 +404,7 @@ _mediacache_stats() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet -q --reset --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --format --output -o)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -408,6 +423,14 @@ _mediacache_stats() {
         return
         ;;
     '--max-entries')
+        return
+        ;;
+    '--format')
+        __mediacache_add_completions -W 'text'$'\n''json'$'\n''prometheus'
+        return
+        ;;
+    '--output'|'-o')
+        __mediacache_add_completions -f
         return
         ;;
     esac

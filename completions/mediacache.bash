@@ -187,8 +187,8 @@ _mediacache() {
 _mediacache_fetch() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --dedupe --force --no-redirects --json --quiet -q --version -h --help)
-    repeating_options=(-i --input --allow-domain)
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free -j --jobs --max-bytes --connect-timeout --timeout --retries)
+    repeating_options=(-i --input --allow-domain --negative-status)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free -j --jobs --max-bytes --connect-timeout --timeout --retries --negative-ttl)
     __mediacache_offer_flags_options -1
 
     # Offer option value completions
@@ -234,14 +234,20 @@ _mediacache_fetch() {
     '--allow-domain')
         return
         ;;
+    '--negative-ttl')
+        return
+        ;;
+    '--negative-status')
+        return
+        ;;
     esac
 }
 
 _mediacache_get() {
     repeating_flags=()
     non_repeating_flags=(--shared --durable --path --fetch --force --no-redirects --dedupe --quiet -q --version -h --help)
-    repeating_options=(--allow-domain)
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --output -o --max-bytes --connect-timeout --timeout --retries)
+    repeating_options=(--allow-domain --negative-status)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --output -o --stale-if-error --max-bytes --connect-timeout --timeout --retries --negative-ttl)
     __mediacache_offer_flags_options 1
 
     # Offer option value completions
@@ -269,6 +275,9 @@ _mediacache_get() {
         __mediacache_add_completions -f
         return
         ;;
+    '--stale-if-error')
+        return
+        ;;
     '--max-bytes')
         return
         ;;
@@ -282,6 +291,12 @@ _mediacache_get() {
         return
         ;;
     '--allow-domain')
+        return
+        ;;
+    '--negative-ttl')
+        return
+        ;;
+    '--negative-status')
         return
         ;;
     esac
@@ -404,7 +419,7 @@ _mediacache_stats() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet -q --reset --version -h --help)
     repeating_options=()
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --format --output -o)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -426,6 +441,14 @@ _mediacache_stats() {
         return
         ;;
     '--min-free')
+        return
+        ;;
+    '--format')
+        __mediacache_add_completions -W 'text'$'\n''json'$'\n''prometheus'
+        return
+        ;;
+    '--output'|'-o')
+        __mediacache_add_completions -f
         return
         ;;
     esac

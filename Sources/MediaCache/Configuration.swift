@@ -191,14 +191,16 @@ extension SuffixRules {
 public enum DurationText {
     static let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
 
-    /// Parses a positive duration in seconds; zero, negative or garbled text throws, naming `name`.
+    /// Parses a positive duration in seconds; zero (unless `allowingZero`:
+    /// a setting that 0 turns off), negative or garbled text throws, naming `name`.
     ///
     /// A duration is one number with an optional unit (`1.5h`, `90`), or
     /// several numbers each with a unit (`1h30m`, `1d12h`), as `format` writes them.
-    public static func parse(_ text: String, name: String) throws(MediaCacheError) -> Double {
+    public static func parse(_ text: String, name: String, allowingZero: Bool = false) throws(MediaCacheError) -> Double {
         let body = text.trimmingSpaces().lowercased()
         let invalid = MediaCacheError.invalidSetting(
-            name: name, value: text, expected: "a positive duration such as 90s, 30m, 24h, 7d or 1h30m")
+            name: name, value: text,
+            expected: "a positive duration such as 90s, 30m, 24h, 7d or 1h30m" + (allowingZero ? ", or 0 for off" : ""))
         var total = 0.0
         var number = ""
         var parts = 0
@@ -217,7 +219,7 @@ public enum DurationText {
             total = value
             parts = 1
         }
-        guard parts > 0, total > 0, total < 1e15 else { throw invalid }
+        guard parts > 0, total > 0 || (allowingZero && total == 0), total < 1e15 else { throw invalid }
         return total
     }
 

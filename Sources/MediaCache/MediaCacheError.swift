@@ -31,6 +31,9 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
     case hostNotAllowed(url: String, host: String)
     /// The origin redirected when redirects were refused, or in a loop.
     case redirect(url: String, reason: String)
+    /// The origin answered `status` (404, 410) for this URL `age` seconds ago,
+    /// and that answer is remembered for `remaining` more: the origin was not asked.
+    case rememberedFailure(url: String, status: Int, age: Double, remaining: Double)
 
     public var description: String {
         switch self {
@@ -56,6 +59,9 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
             return "\(url): host \(host) is not in the --allow-domain list"
         case .redirect(let url, let reason):
             return "\(url): \(reason)"
+        case .rememberedFailure(let url, let status, let age, let remaining):
+            return "\(url): HTTP \(status), remembered from \(DurationText.format(max(1, age))) ago; "
+                + "the origin is asked again in \(DurationText.format(max(1, remaining))) (--force asks now, `evict URL` forgets)"
         }
     }
 
@@ -63,6 +69,18 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
     public var isUnwritable: Bool {
         if case .io(_, _, let code) = self { return code == EACCES || code == EPERM || code == EROFS }
         return false
+    }
+
+    /// Whether the origin is failing rather than answering: no connection, a
+    /// timeout, a cut-off body, or a status a retry may cure (408, 429, 5xx).
+    /// Such a failure may be met with a stale entry (`FetchSettings.staleIfError`);
+    /// a 404 is an answer, and is not.
+    public var isOriginFailure: Bool {
+        switch self {
+        case .transfer: return true
+        case .httpStatus(_, let status): return RetryPolicy.isRetryable(status: status)
+        default: return false
+        }
     }
 
     /// Whether the failure is the disk being full (`ENOSPC` or a quota).

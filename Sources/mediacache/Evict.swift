@@ -61,11 +61,12 @@ extension MediaCacheCommand {
             let (plan, result) = try reporting { try store.evict(selection, dryRun: dryRun) }
             let removed = result?.removed ?? plan.removals
             let bytes = removed.reduce(Int64(0)) { $0 + $1.entry.size }
+            let forgotten = result?.negativeRecordsRemoved ?? plan.negativeRecordCount
             if json {
                 StandardOutput.line(
                     JSON.object(fields: [
                         ("dry_run", .bool(dryRun)), ("entries", .int(removed.count)), ("bytes", .int(bytes)),
-                        ("keys", .array(removed.map { .string($0.entry.name) })),
+                        ("keys", .array(removed.map { .string($0.entry.name) })), ("negative_records", .int(forgotten)),
                     ]).rendered())
                 return
             }
@@ -76,7 +77,9 @@ extension MediaCacheCommand {
             }
             if !quiet {
                 let verb = dryRun ? "would evict" : "evicted"
-                StandardOutput.line("\(verb) \(Plural.count(removed.count, "entry", "entries")), \(ByteSize.format(bytes))")
+                var line = "\(verb) \(Plural.count(removed.count, "entry", "entries")), \(ByteSize.format(bytes))"
+                if forgotten > 0 { line += "; \(dryRun ? "would forget" : "forgot") \(Plural.count(forgotten, "remembered failure", "remembered failures"))" }
+                StandardOutput.line(line)
             }
         }
 

@@ -44,7 +44,8 @@ enum ExitStatus {
         case .invalidURL, .unsupportedScheme, .invalidSetting: return usage
         case .notADirectory: return cantCreate
         case .inputUnreadable: return noInput
-        case .httpStatus, .bodyTooLarge, .transfer, .hostNotAllowed, .redirect: return unavailable
+        // A remembered 404 ends as the 404 did.
+        case .httpStatus, .bodyTooLarge, .transfer, .hostNotAllowed, .redirect, .rememberedFailure: return unavailable
         case .io(let operation, _, let code):
             if code == EACCES || code == EPERM || code == EROFS { return noPermission }
             if operation.hasPrefix("cannot create cache directory") { return cantCreate }

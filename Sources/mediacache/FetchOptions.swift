@@ -24,10 +24,25 @@ struct FetchOptions: ParsableArguments {
     @Option(name: .customLong("allow-domain"), help: ArgumentHelp("Only fetch from this host or its subdomains; repeatable.", valueName: "host"))
     var allowedDomains: [String] = []
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Remember a URL the origin answered 404 or 410 for this long: until then it fails at once without asking (--force asks; `evict URL` forgets); 0 turns it off (default: $MEDIACACHE_NEGATIVE_TTL or 5m).",
+            valueName: "duration"))
+    var negativeTTL: String?
+
+    @Option(
+        name: .customLong("negative-status"),
+        help: ArgumentHelp("An HTTP status to remember (instead of 404 and 410); repeatable.", valueName: "code"))
+    var negativeStatuses: [Int] = []
+
     func validate() throws {
         if connectTimeout <= 0 { throw ValidationError("--connect-timeout must be positive") }
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if retries < 0 { throw ValidationError("--retries cannot be negative") }
+        if let bad = negativeStatuses.first(where: { !(400...599).contains($0) }) {
+            throw ValidationError("--negative-status \(bad): expected an HTTP error status, 400 to 599")
+        }
     }
 
     /// The library settings these flags give, for `jobs` concurrent transfers.
@@ -41,14 +56,20 @@ struct FetchOptions: ParsableArguments {
         settings.timeout = timeout
         settings.retries = retries
         settings.allowedHosts = allowedDomains.isEmpty ? nil : allowedDomains
+        let environment = Environment.current()["MEDIACACHE_NEGATIVE_TTL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let text = negativeTTL ?? environment {
+            let name = negativeTTL == nil ? "MEDIACACHE_NEGATIVE_TTL" : "--negative-ttl"
+            settings.negativeTTL = try reporting { try DurationText.parse(text, name: name, allowingZero: true) }
+        }
+        if !negativeStatuses.isEmpty { settings.negativeStatuses = Set(negativeStatuses) }
         return settings
     }
 }
 
 /// Runs a single fetch for `get --fetch`.
 enum FetchCommandRunner {
-    static func fetchOne(_ url: String, store: CacheStore, options: FetchOptions) async throws -> FetchOutcome {
-        let fetcher = Fetcher(store: store, settings: try options.settings())
+    static func fetchOne(_ url: String, store: CacheStore, settings: FetchSettings) async throws -> FetchOutcome {
+        let fetcher = Fetcher(store: store, settings: settings)
         let outcome = await fetcher.fetch(url)
         try? await fetcher.shutdown()
         if outcome.status == .fetched { _ = try? store.enforceLimit(protecting: [outcome.key?.name ?? ""]) }

@@ -33,6 +33,13 @@ extension MediaCacheCommand {
         @Flag(help: "On a miss, download the URL into the cache first (counts as a miss), then output it.")
         var fetch = false
 
+        @Option(
+            name: .customLong("stale-if-error"),
+            help: ArgumentHelp(
+                "With --fetch: when the entry has expired and the origin fails (no connection, timeout, 408, 429, 5xx), output the expired bytes anyway, with a warning, if they expired less than this long ago; written --stale-if-error=DURATION, or bare for any age. The entry is kept as it is.",
+                valueName: "duration"))
+        var staleIfError: String?
+
         @OptionGroup(title: "Fetch options (with --fetch)")
         var fetchOptions: FetchOptions
 
@@ -42,6 +49,7 @@ extension MediaCacheCommand {
 
         func validate() throws {
             if path && output != nil { throw ValidationError("--path and --output cannot be used together") }
+            if staleIfError != nil && !fetch { throw ValidationError("--stale-if-error needs --fetch") }
         }
 
         func run() async throws {
@@ -53,9 +61,18 @@ extension MediaCacheCommand {
             var entry: CacheStore.OpenEntry?
             if fetch {
                 // The fetch counts the hit (a fresh entry) or the miss (a download) itself.
-                let outcome = try await FetchCommandRunner.fetchOne(url, store: store, options: fetchOptions)
-                if let error = outcome.error { throw fail(error) }
-                entry = try reporting { try store.open(url: url, count: false) }
+                var settings = try fetchOptions.settings()
+                settings.staleIfError = try staleIfError.map { text in try StaleIfError.seconds(text) }
+                let outcome = try await FetchCommandRunner.fetchOne(url, store: store, settings: settings)
+                if outcome.status == .stale, let error = outcome.error, let key = outcome.key {
+                    entry = try reporting { try store.openExpired(key) }
+                    guard let stale = entry else { throw fail(error) }  // evicted since: the origin's failure stands
+                    warn("warning: \(error.description); serving the stale entry (expired \(Self.expiredAgo(stale, store)))")
+                } else if let error = outcome.error {
+                    throw fail(error)
+                } else {
+                    entry = try reporting { try store.open(url: url, count: false) }
+                }
             } else {
                 entry = try reporting { try store.open(url: url) }
             }
@@ -79,6 +96,54 @@ extension MediaCacheCommand {
                 try reporting { try entry.copy(to: 1, destination: "standard output") }
             }
         }
+
+        /// How long ago an open entry expired, for people: `1h ago`.
+        static func expiredAgo(_ entry: CacheStore.OpenEntry, _ store: CacheStore) -> String {
+            var info = stat()
+            guard fstat(entry.fd, &info) == 0 else { return "earlier" }
+            let lastUse = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            return TimeText.ago(lastUse + store.configuration.ttl)
+        }
+    }
+}
+
+/// `--stale-if-error[=DURATION]`: an option whose value may be left out.
+enum StaleIfError {
+    static let option = "--stale-if-error"
+    /// What a bare `--stale-if-error` stands for: any age.
+    static let anyAge = "any"
+
+    /// Seconds an entry may have been expired and still be served.
+    static func seconds(_ text: String) throws -> Double {
+        if text == anyAge { return .infinity }
+        return try reporting { try DurationText.parse(text, name: option) }
+    }
+
+    /// The arguments with a bare `--stale-if-error` given its value: the word
+    /// after it when that is a duration (`--stale-if-error 1h`), else `any`.
+    /// (swift-argument-parser has no options with an optional value.)
+    static func normalized(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            index += 1
+            if argument == "--" {
+                result += arguments[(index - 1)...]
+                break
+            }
+            guard argument == option else {
+                result.append(argument)
+                continue
+            }
+            if index < arguments.endIndex, (try? DurationText.parse(arguments[index], name: option)) != nil {
+                result.append("\(option)=\(arguments[index])")
+                index += 1
+            } else {
+                result.append("\(option)=\(anyAge)")
+            }
+        }
+        return result
     }
 }
 

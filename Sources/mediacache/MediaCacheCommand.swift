@@ -26,6 +26,8 @@ struct MediaCacheCommand: AsyncParsableCommand {
               VLLM_MEDIA_CACHE_MAX_SIZE_MB       size limit in MiB (default 5120)
               MEDIACACHE_TTL                     time to live since last use: 24h
               VLLM_MEDIA_CACHE_TTL_HOURS         time to live in hours (default 24)
+              MEDIACACHE_NEGATIVE_TTL            how long fetch remembers a 404 or
+                                                 410 (default 5m; 0 turns it off)
 
             \(ExitStatus.helpText)
             """,
@@ -40,7 +42,7 @@ struct MediaCacheCommand: AsyncParsableCommand {
         if GetFastPath.run(CommandLine.arguments) { return }  // a plain `get` skips the parser: see GetFastPath
         Interruption.install()
         AllocatorTuning.keepFreedMemory()
-        await main(nil)
+        await main(StaleIfError.normalized(Array(CommandLine.arguments.dropFirst())))
     }
 }
 

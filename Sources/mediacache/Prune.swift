@@ -9,8 +9,9 @@ extension MediaCacheCommand {
             discussion: """
                 The cron job. Also removes temp files and idle locks left by \
                 crashed processes (older than --leftover-age), symlinks planted \
-                under entry names (never following them), and metadata whose data \
-                file is gone. Safe while other processes read and write the cache.
+                under entry names (never following them), metadata whose data \
+                file is gone, and remembered 404s that have expired (see fetch \
+                --negative-ttl). Safe while other processes read and write the cache.
 
                   0 * * * *  mediacache prune -q
 
@@ -41,6 +42,7 @@ extension MediaCacheCommand {
             let entryCount = count(.expired) + count(.size) + count(.count) + count(.freeSpace) + count(.poisoned)
             let temps = report.result?.tempFilesRemoved ?? report.plan.tempFileCount
             let orphans = report.result?.metadataRemoved ?? report.plan.orphanMetadataCount
+            let negatives = report.result?.negativeRecordsRemoved ?? report.plan.negativeRecordCount
             let config = store.configuration
             if json {
                 StandardOutput.line(
@@ -57,6 +59,7 @@ extension MediaCacheCommand {
                         ("max_bytes", .int(config.maxBytes)), ("ttl_seconds", .double(config.ttl)),
                         ("over_free", .int(count(.freeSpace))),
                         ("min_free_bytes", config.minFreeBytes.map { .int($0) } ?? .null),
+                        ("negative_records", .int(negatives)),
                     ]).rendered())
                 return
             }
@@ -79,6 +82,7 @@ extension MediaCacheCommand {
             if count(.hostile) > 0 { line += ", \(count(.hostile)) planted links" }
             if temps > 0 { line += ", \(temps) temp files" }
             if orphans > 0 { line += ", \(orphans) orphaned metadata" }
+            if negatives > 0 { line += ", \(negatives) expired negative records" }
             StandardOutput.line(line)
             let fill = config.maxBytes > 0 ? Double(report.bytesAfter) * 100 / Double(config.maxBytes) : 0
             StandardOutput.line(

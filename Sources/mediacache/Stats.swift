@@ -18,9 +18,17 @@ extension MediaCacheCommand {
                 hit_ratio, stored, evicted_entries, evicted_bytes, since, and on_disk \
                 {used_last_hour, bytes_used_last_hour, used_last_day, bytes_used_last_day, \
                 stored_last_day, reused_entries, poisoned_entries, vllm_temp_files}, \
-                free_bytes (null: unknown, as on ramfs), min_free_bytes (null: no floor), \
-                shared_entries and bytes_saved (identical bodies stored once, --dedupe; \
-                bytes counts each file once). \
+                negative_hits, stale_served, negative_entries, \
+                counters_restarted_after_damage, free_bytes (null: unknown, as on \
+                ramfs), min_free_bytes (null: no floor), shared_entries and bytes_saved \
+                (identical bodies stored once, --dedupe; bytes counts each file once). \
+                --format prometheus prints the same figures in Prometheus's text \
+                format (base units, counters ending in _total, every sample labelled \
+                cache_dir, no timestamps); with -o FILE the file is replaced in one \
+                step, as node_exporter's textfile collector needs:
+
+                  * * * * *  mediacache stats --format prometheus -o /var/lib/node_exporter/textfile/mediacache.prom
+
                 With -q, print nothing (for --reset). A directory that does not \
                 exist is "no cache at DIR" (exit 66).
                 """)
@@ -29,40 +37,74 @@ extension MediaCacheCommand {
         @OptionGroup var limits: CacheLimits
         // Accepted (scripts pass one set of cache flags to every command), not shown: they change nothing here.
         @OptionGroup(visibility: .hidden) var writing: WriteOptions
-        @OptionGroup var output: OutputOptions
+        @OptionGroup var printing: OutputOptions
+
+        @Option(help: ArgumentHelp("Output form: text, json (the same as --json) or prometheus (text exposition format).", valueName: "format"))
+        var format: StatsFormat?
+
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp(
+                "Write the output to this file instead of stdout, replacing it in one step (temp file in its directory, then rename).",
+                valueName: "file"),
+            completion: .file())
+        var output: String?
 
         @Flag(help: "Zero the counters (after printing them).")
         var reset = false
+
+        enum StatsFormat: String, ExpressibleByArgument, CaseIterable {
+            case text, json, prometheus
+        }
+
+        func validate() throws {
+            if printing.json && (format ?? .json) != .json { throw ValidationError("--json and --format \(format?.rawValue ?? "") disagree") }
+        }
 
         func run() throws {
             let store = try location.openExistingStore(limits: limits)
             let stats = try reporting { try store.stats() }
             if reset { try reporting { try store.resetCounters() } }
-            if output.quiet { return }
-            let c = stats.counters
-            if output.json {
-                StandardOutput.line(
-                    JSON.object(fields: [
-                        ("cache_dir", .string(stats.directory)), ("entries", .int(stats.entries)),
-                        ("bytes", .int(stats.bytes)), ("max_bytes", .int(stats.maxBytes)),
-                        ("fill_percent", .double((stats.fillPercent * 100).rounded() / 100)),
-                        ("ttl_seconds", .double(stats.ttl)), ("expired_entries", .int(stats.expiredEntries)),
-                        ("hostile_entries", .int(stats.hostileEntries)),
-                        ("poisoned_entries", .int(stats.onDisk.poisoned)),
-                        ("max_entries", stats.maxEntries.map { .int($0) } ?? .null),
-                        ("oldest_use", .time(stats.oldestUse)), ("newest_use", .time(stats.newestUse)),
-                        ("hits", .int(c.hits)), ("misses", .int(c.misses)),
-                        ("hit_ratio", stats.hitRatio.map { .double(($0 * 10000).rounded() / 10000) } ?? .null),
-                        ("stored", .int(c.stored)), ("evicted_entries", .int(c.evictedEntries)),
-                        ("evicted_bytes", .int(c.evictedBytes)), ("since", .time(c.since)),
-                        ("counters_restarted_after_damage", .bool(c.restartedAfterDamage)),
-                        ("on_disk", Self.json(stats.onDisk)),
-                        ("free_bytes", stats.freeBytes.map { .int($0) } ?? .null),
-                        ("min_free_bytes", stats.minFreeBytes.map { .int($0) } ?? .null),
-                        ("shared_entries", .int(stats.sharedEntries)), ("bytes_saved", .int(stats.bytesSaved)),
-                    ]).rendered())
-                return
+            let text: String
+            switch format ?? (printing.json ? .json : .text) {
+            case .text: text = Self.text(stats)
+            case .json: text = Self.json(stats).rendered() + "\n"
+            case .prometheus: text = stats.prometheusText()
             }
+            if let output {
+                try reporting { try AtomicFile.write(text, to: output) }
+            } else if !printing.quiet {
+                StandardOutput.write(text)
+            }
+        }
+
+        static func json(_ stats: CacheStats) -> JSON {
+            let c = stats.counters
+            return JSON.object(fields: [
+                ("cache_dir", .string(stats.directory)), ("entries", .int(stats.entries)),
+                ("bytes", .int(stats.bytes)), ("max_bytes", .int(stats.maxBytes)),
+                ("fill_percent", .double((stats.fillPercent * 100).rounded() / 100)),
+                ("ttl_seconds", .double(stats.ttl)), ("expired_entries", .int(stats.expiredEntries)),
+                ("hostile_entries", .int(stats.hostileEntries)),
+                ("poisoned_entries", .int(stats.onDisk.poisoned)),
+                ("max_entries", stats.maxEntries.map { .int($0) } ?? .null),
+                ("oldest_use", .time(stats.oldestUse)), ("newest_use", .time(stats.newestUse)),
+                ("hits", .int(c.hits)), ("misses", .int(c.misses)),
+                ("hit_ratio", stats.hitRatio.map { .double(($0 * 10000).rounded() / 10000) } ?? .null),
+                ("stored", .int(c.stored)), ("evicted_entries", .int(c.evictedEntries)),
+                ("evicted_bytes", .int(c.evictedBytes)), ("since", .time(c.since)),
+                ("on_disk", Self.json(stats.onDisk)),
+                ("negative_hits", .int(c.negativeHits)), ("stale_served", .int(c.staleServed)),
+                ("negative_entries", .int(stats.negativeEntries)),
+                ("counters_restarted_after_damage", .bool(c.restartedAfterDamage)),
+                ("free_bytes", stats.freeBytes.map { .int($0) } ?? .null),
+                ("min_free_bytes", stats.minFreeBytes.map { .int($0) } ?? .null),
+                ("shared_entries", .int(stats.sharedEntries)), ("bytes_saved", .int(stats.bytesSaved)),
+            ])
+        }
+
+        static func text(_ stats: CacheStats) -> String {
+            let c = stats.counters
             let ratio = stats.hitRatio.map { ByteSize.oneDecimal($0 * 100) + "%" } ?? "n/a"
             var rows: [[String]] = [
                 ["cache dir", stats.directory],
@@ -89,6 +131,8 @@ extension MediaCacheCommand {
                 ["hit ratio", ratio],
                 ["stored", "\(c.stored)"],
                 ["evicted", "\(Plural.count(c.evictedEntries, "entry", "entries")), \(ByteSize.format(c.evictedBytes))"],
+                ["negative hits", "\(c.negativeHits) (failures answered from memory; \(stats.negativeEntries) URLs remembered now)"],
+                ["served stale", "\(c.staleServed)"],
                 [
                     "counting since",
                     TimeText.iso8601(c.since) + (c.restartedAfterDamage ? " (restarted: the state file was damaged, earlier counts are lost)" : ""),
@@ -101,11 +145,10 @@ extension MediaCacheCommand {
                 ["used again since stored", stats.onDisk.reused.map { "\($0)" } ?? "unknown (no birth times here)"],
             ]
             let labelled = { (rows: [[String]]) in rows.map { [$0[0] + ":", $0[1]] } }
-            StandardOutput.write(
-                table(labelled(rows)) + "\ncounted by mediacache (exact; its own operations only):\n"
-                    + table(labelled(counted).map { ["  " + $0[0], $0[1]] })
-                    + "\nseen on disk (every process, vLLM included):\n"
-                    + table(labelled(seen).map { ["  " + $0[0], $0[1]] }))
+            return table(labelled(rows)) + "\ncounted by mediacache (exact; its own operations only):\n"
+                + table(labelled(counted).map { ["  " + $0[0], $0[1]] })
+                + "\nseen on disk (every process, vLLM included):\n"
+                + table(labelled(seen).map { ["  " + $0[0], $0[1]] })
         }
 
         /// `3.2 MiB`, with the floor when there is one: `3.2 MiB (floor 1.0 MiB)`.

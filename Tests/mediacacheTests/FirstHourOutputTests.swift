@@ -28,7 +28,9 @@ struct FirstHourOutputTests {
             // -q: only errors
             let quiet = try CLI.run(["fetch", "-q", "--cache-dir", dir, good, bad])
             #expect(quiet.status == 1 && quiet.stdout.isEmpty)
-            #expect(quiet.stderr == "mediacache: \(bad): HTTP 404\n")
+            // (the 404 is remembered now: the line says so, still one line)
+            #expect(quiet.stderr.hasPrefix("mediacache: \(bad): HTTP 404, remembered from "), "\(quiet.stderr)")
+            #expect(quiet.stderr.split(separator: "\n").count == 1)
             // --json: one object per line, as before, -q or not
             #expect(try CLI.run(["fetch", "-q", "--json", "--cache-dir", dir, good]).lines.count == 1)
         }

@@ -39,6 +39,8 @@ extension CacheStore {
                 } else if Posix.lstat(at: layout.metaFD.fd, key.name) != nil {
                     plan.orphanMetadata.append(key.name)
                 }
+                // Evicting a URL also forgets that its origin answered 404.
+                if layout.readNegative(key.name) != nil { plan.negativeRecords.append((key.name, nil)) }
             }
         case .olderThan(let age):
             let snapshot = try CacheSnapshot.collect(layout)
@@ -52,6 +54,7 @@ extension CacheStore {
             plan.removals =
                 snapshot.hostile.map { PlannedRemoval(entry: $0, reason: .hostile) }
                 + snapshot.entries.map { PlannedRemoval(entry: $0, reason: .requested, releases: footprint.remove($0)) }
+            plan.negativeRecords = try layout.negativeRecords().map { ($0.name, nil) }
         }
         if dryRun { return (plan, nil) }
         return (plan, try EvictionEngine.apply(plan, in: layout))
@@ -61,8 +64,8 @@ extension CacheStore {
     /// least-recently-used ones until the total is at most the size limit
     /// (the count at most `maxEntries`, and the file system's free space at
     /// least `minFreeBytes`), then temp files (vLLM's too) and
-    /// idle locks older than `leftoverAge` seconds, and metadata whose data is
-    /// gone or was replaced.
+    /// idle locks older than `leftoverAge` seconds, metadata whose data is
+    /// gone or was replaced, and expired negative records.
     ///
     /// Safe while other processes read and write: each deletion re-checks the
     /// file, and one another process removed first is not an error.
@@ -75,6 +78,7 @@ extension CacheStore {
             targetFree: configuration.minFreeBytes)
         var plan = policy.plan(snapshot)
         try plan.addLeftovers(from: snapshot, layout: layout, age: leftoverAge, now: now)
+        try plan.addExpiredNegativeRecords(layout: layout, now: now)
         let plannedEntries = plan.removals.filter { $0.reason != .hostile }
         var report = PruneReport(
             plan: plan, result: nil, entriesBefore: snapshot.entries.count, bytesBefore: snapshot.totalBytes,

@@ -13,6 +13,8 @@ public struct EvictionResult: Sendable {
     public var tempFilesRemoved = 0
     public var metadataRemoved = 0
     public var locksRemoved = 0
+    /// Remembered failures of URLs forgotten (see `NegativeRecord`).
+    public var negativeRecordsRemoved = 0
     /// Bytes in the cache after this pass, when the pass scanned the whole directory.
     public var bytesAfter: Int64?
     public var entriesAfter: Int?
@@ -90,6 +92,10 @@ enum EvictionEngine {
             where layout.removeContentRecord(sha, in: content, when: { layout.contentRecordIsStale(sha, in: content) }) {
                 result.metadataRemoved += 1
             }
+        }
+        for (name, before) in plan.negativeRecords {
+            let due = { (record: NegativeRecord?) in before.map { time in record.map { $0.expiresAt <= time } ?? true } ?? true }
+            if layout.removeNegative(name, lockHeld: false, when: due) { result.negativeRecordsRemoved += 1 }
         }
         result.locksRemoved = removeIdleLocks(plan.staleLocks, in: layout)
         try book(result, scannedTotal: scannedTotal, in: layout)

@@ -52,12 +52,16 @@ public struct EvictionPlan: Sendable {
     var staleMetadata: [String] = []
     /// Content index records (by SHA-256) that no longer lead to an entry with their bytes.
     var staleContent: [String] = []
+    /// Negative records (see `NegativeRecord`) by entry name: all of them,
+    /// or only if still expired before this time when the engine looks again.
+    var negativeRecords: [(name: String, expiredBefore: Double?)] = []
 
     public var bytes: Int64 { removals.reduce(0) { $0 + $1.entry.size } }
     /// Bytes that leave the disk: each file's once, when its last name goes.
     public var releasedBytes: Int64 { removals.reduce(0) { $0 + ($1.releases ? $1.entry.size : 0) } }
     public var tempFileCount: Int { tempFiles.count }
     public var orphanMetadataCount: Int { orphanMetadata.count + staleMetadata.count + staleContent.count }
+    public var negativeRecordCount: Int { negativeRecords.count }
 
     public init() {}
 }
@@ -76,6 +80,9 @@ struct EvictionPolicy {
     var targetFree: Int64?
     /// Names evicted only when nothing else is left (entries just written).
     var protected: Set<String> = []
+    /// Names not expired by this plan (stale entries whose origin is down),
+    /// though still evicted in LRU order when over a limit.
+    var keepExpired: Set<String> = []
 
     /// Orders entries and picks removals: hostile names and poisoned empty
     /// files, then expired, then LRU down to the size, count and free-space
@@ -101,7 +108,7 @@ struct EvictionPolicy {
                 !protected.contains(entry.name)
             {
                 remove(entry, .poisoned)
-            } else if let ttl, now - entry.lastUsed > ttl, !protected.contains(entry.name) {
+            } else if let ttl, now - entry.lastUsed > ttl, !protected.contains(entry.name), !keepExpired.contains(entry.name) {
                 remove(entry, .expired)
             } else {
                 kept.append(entry)

@@ -14,6 +14,8 @@ enum FetchStep {
     case locked(Handoff<FileLock>, validators: EntryMetadata?)
     /// Another writer holds the URL's lock: wait and ask again.
     case busy
+    /// The origin's 404 or 410 for this URL is remembered: fail without asking.
+    case remembered(NegativeRecord)
 }
 
 /// Store calls the fetcher makes between transfers (all blocking; run on the thread pool).
@@ -23,19 +25,29 @@ extension CacheStore {
     /// look again (another process may have just stored it).
     /// - Important: Disk I/O.
     /// A fresh entry counts as a hit, as a `get` of it would; taking the
-    /// lock to download or revalidate counts a miss.
-    func prepareFetch(_ key: CacheKey, force: Bool) throws(MediaCacheError) -> FetchStep {
-        let step = try lockOrFind(key, force: force)
+    /// lock to download or revalidate counts a miss, and so does a
+    /// remembered failure (also counted as a negative hit).
+    ///
+    /// With `remembering`, a remembered 404 or 410 answers before the lock is
+    /// taken; `force` forgets it once the lock is held.
+    func prepareFetch(_ key: CacheKey, url: String, force: Bool, remembering: Bool) throws(MediaCacheError) -> FetchStep {
+        let step = try lockOrFind(key, url: url, force: force, remembering: remembering)
         switch step {
         case .fresh: count(hit: true)
         case .locked: count(hit: false)
+        case .remembered:
+            try? layout.updateState { state in
+                state.counters.misses += 1
+                state.counters.negativeHits += 1
+            }
         case .busy: break
         }
         return step
     }
 
-    private func lockOrFind(_ key: CacheKey, force: Bool) throws(MediaCacheError) -> FetchStep {
+    private func lockOrFind(_ key: CacheKey, url: String, force: Bool, remembering: Bool) throws(MediaCacheError) -> FetchStep {
         if !force, let size = touchIfFresh(key) { return .fresh(size) }
+        if remembering && !force, let record = negativeAnswer(for: url, key: key) { return .remembered(record) }
         let lock = try layout.keyLock(key)
         guard try lock.tryLockExclusive() else {
             lock.unlock()
@@ -45,7 +57,23 @@ extension CacheStore {
             lock.unlock()
             return .fresh(size)
         }
+        if force { forgetFailure(key) }
         return .locked(Handoff(lock), validators: force ? nil : validators(key))
+    }
+
+    /// The expired entry of `key` to serve when its origin fails: its size,
+    /// if it expired at most `within` seconds ago. Neither touched (it stays
+    /// expired, so the next fetch asks the origin again) nor removed.
+    /// Counted as served stale.
+    /// - Important: Disk I/O.
+    func staleEntry(_ key: CacheKey, within: Double) -> Int64? {
+        guard let (fd, info) = try? openDataFile(key) else { return nil }
+        Posix.closeQuietly(fd)
+        let size = Int64(info.st_size)
+        let expiredFor = Posix.now() - Posix.seconds(info.st_mtim) - configuration.ttl
+        guard expiredFor <= within, !layout.isPoisoned(key.name, size: size) else { return nil }
+        try? layout.updateState { state in state.counters.staleServed += 1 }
+        return size
     }
 
     /// Writes the last bytes of a body (creating the temp file if nothing was

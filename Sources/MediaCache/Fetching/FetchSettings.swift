@@ -24,6 +24,17 @@ public struct FetchSettings: Sendable {
     /// Hosts that may be fetched (exact, or a parent domain); nil allows any.
     public var allowedHosts: [String]?
     public var userAgent = "mediacache/0.1"
+    /// Seconds to remember that the origin answered one of `negativeStatuses`
+    /// for a URL; meanwhile a fetch of it fails at once without asking (see
+    /// `NegativeRecord`). 0 turns remembering off, and ignores what was remembered.
+    public var negativeTTL: Double = 300
+    /// The answers worth remembering: the origin says the URL is not there.
+    public var negativeStatuses: Set<Int> = [404, 410]
+    /// When an expired entry cannot be revalidated or downloaded because the
+    /// origin fails (`MediaCacheError.isOriginFailure`), serve it anyway if it
+    /// expired at most this many seconds ago (`.infinity`: however long ago);
+    /// nil never does. The outcome is then `.stale`, and the entry is kept as it is.
+    public var staleIfError: Double?
 
     public init() {}
 
@@ -45,6 +56,9 @@ public enum FetchStatus: String, Sendable {
     case cached
     /// Expired, and the origin confirmed it unchanged (304); refreshed without a download.
     case revalidated
+    /// Expired, and the origin failed: the old entry is served as it is
+    /// (`FetchSettings.staleIfError`); `error` says how the origin failed.
+    case stale
     case failed
 }
 

@@ -107,8 +107,11 @@ public final class Fetcher: Sendable {
         }
         var run = FetchRun(outcomes: outcomes)
         let names = Set(outcomes.compactMap { $0.status == .failed ? nil : $0.key?.name })
+        // An expired entry whose origin is down is all there is of that URL
+        // until the origin is back: this pass does not expire it (the size limit still applies).
+        let stale = Set(outcomes.compactMap { $0.error?.isOriginFailure == true ? $0.key?.name : nil })
         if outcomes.contains(where: { $0.status == .fetched }) {
-            run.eviction = try? await offload { [store] in try store.enforceLimit(protecting: names) }
+            run.eviction = try? await offload { [store] in try store.enforceLimit(protecting: names, keepingExpired: stale) }
             run.overLimit = (run.eviction?.bytesAfter ?? 0) > store.configuration.maxBytes
         }
         return run
@@ -138,9 +141,17 @@ public final class Fetcher: Sendable {
             var pause: UInt64 = 10_000_000
             while true {
                 let force = settings.force && !waited
-                switch try await offload({ [store] in try store.prepareFetch(key, force: force) }) {
+                let remembering = settings.negativeTTL > 0
+                switch try await offload({ [store] in try store.prepareFetch(key, url: url, force: force, remembering: remembering) }) {
                 case .fresh(let size):
                     return cached(url, key, size)
+                case .remembered(let record):
+                    let now = Posix.now()
+                    let error = MediaCacheError.rememberedFailure(
+                        url: url, status: record.status, age: now - record.storedAt, remaining: record.expiresAt - now)
+                    var outcome = FetchOutcome.failure(url, error, key: key)
+                    outcome.httpStatus = record.status
+                    return outcome
                 case .locked(let lock, let validators):
                     stripes.hold(stripe, for: key.name)
                     defer {
@@ -208,7 +219,7 @@ public final class Fetcher: Sendable {
                 guard failure.retryable && attempt <= settings.retries else {
                     var outcome = FetchOutcome.failure(url, failure.error, key: key, attempts: attempt)
                     outcome.httpStatus = lastStatus
-                    return outcome
+                    return await settle(outcome)
                 }
                 let wait = policy.delay(afterAttempt: attempt, retryAfter: failure.retryAfter)
                 try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
@@ -216,6 +227,29 @@ public final class Fetcher: Sendable {
                 return .failure(url, Self.mediaError(error, url: url), key: key, attempts: attempt)
             }
         }
+    }
+}
+
+extension Fetcher {
+    /// What a failed download leaves behind: a remembered 404 or 410, or,
+    /// when the origin is down and `staleIfError` allows, the expired entry
+    /// served as it is. The caller holds the key's lock.
+    func settle(_ failed: FetchOutcome) async -> FetchOutcome {
+        guard let key = failed.key, let error = failed.error else { return failed }
+        if case .httpStatus(_, let status) = error, settings.negativeTTL > 0, settings.negativeStatuses.contains(status) {
+            // Best effort: failing to remember costs one more request next time, never this answer.
+            try? await offload { [store, settings] in
+                try store.rememberFailure(failed.url, key: key, status: status, ttl: settings.negativeTTL)
+            }
+        }
+        guard let within = settings.staleIfError, error.isOriginFailure,
+            let size = try? await offload({ [store] in store.staleEntry(key, within: within) })
+        else { return failed }
+        var outcome = failed
+        outcome.status = .stale
+        outcome.size = size
+        outcome.path = store.path(for: key)
+        return outcome
     }
 }
 

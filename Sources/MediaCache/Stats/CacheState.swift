@@ -17,6 +17,10 @@ public struct CacheCounters: Sendable, Equatable {
     public var stored: Int64 = 0
     public var evictedEntries: Int64 = 0
     public var evictedBytes: Int64 = 0
+    /// Fetches answered from a remembered 404 or 410, without asking the origin (see `NegativeRecord`).
+    public var negativeHits: Int64 = 0
+    /// Expired entries served because the origin failed (`FetchSettings.staleIfError`).
+    public var staleServed: Int64 = 0
     /// When the counters started (creation or last reset), seconds since the epoch.
     public var since: Double = 0
     /// Whether the counters restarted at `since` because the state file held
@@ -49,6 +53,7 @@ struct CacheState: Equatable {
         for (name, value) in [
             ("sequence", "\(sequence)"), ("since", "\(c.since)"), ("hits", "\(c.hits)"), ("misses", "\(c.misses)"),
             ("stored", "\(c.stored)"), ("evicted_entries", "\(c.evictedEntries)"), ("evicted_bytes", "\(c.evictedBytes)"),
+            ("negative_hits", "\(c.negativeHits)"), ("stale_served", "\(c.staleServed)"),
             ("account_bytes", "\(accountBytes)"), ("account_entries", "\(accountEntries)"),
             ("account_known", accountKnown ? "1" : "0"),
         ] {
@@ -77,6 +82,10 @@ struct CacheState: Equatable {
         counters.stored = stored
         counters.evictedEntries = evictedEntries
         counters.evictedBytes = evictedBytes
+        // Counters added later are absent from older records: they start at 0.
+        // (Older versions skip the lines they do not know, so they read newer records too.)
+        counters.negativeHits = int("negative_hits") ?? 0
+        counters.staleServed = int("stale_served") ?? 0
         self.accountBytes = accountBytes
         self.accountEntries = accountEntries
         accountKnown = int("account_known") == 1

@@ -25,6 +25,8 @@ public struct CacheStats: Sendable {
     public var bytesSaved: Int64 = 0
     /// What every process did, vLLM included, as the file system shows it.
     public var onDisk: DiskActivity
+    /// URLs remembered as missing right now (see `NegativeRecord`).
+    public var negativeEntries = 0
 
     /// Hits over lookups; nil before the first lookup.
     public var hitRatio: Double? {
@@ -95,7 +97,8 @@ extension CacheStore {
             oldestUse: snapshot.entries.map(\.lastUsed).min(), newestUse: snapshot.entries.map(\.lastUsed).max(),
             counters: state.counters, freeBytes: snapshot.freeBytes, minFreeBytes: configuration.minFreeBytes,
             sharedEntries: snapshot.entries.filter { $0.links > 1 }.count,
-            bytesSaved: snapshot.apparentBytes - total, onDisk: activity(snapshot, now: now))
+            bytesSaved: snapshot.apparentBytes - total, onDisk: activity(snapshot, now: now),
+            negativeEntries: liveNegativeRecords())
     }
 
     /// Reads the on-disk activity figures off a snapshot and one `statx` per entry.

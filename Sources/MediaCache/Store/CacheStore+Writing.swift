@@ -172,16 +172,19 @@ extension CacheStore {
     /// Brings the cache under its size and entry limits (down to the
     /// low-water mark) and the file system above its free-space floor (10%
     /// of the floor beyond it), expiring stale entries and poisoned empty
-    /// files first and evicting `protected` names last.
+    /// files first and evicting `protected` names last. Names in
+    /// `keepingExpired` (entries whose origin is down) are not expired, only
+    /// evicted for size as any other.
     /// - Important: Disk I/O: scans the whole directory.
     @discardableResult
-    public func enforceLimit(protecting protected: Set<String> = []) throws(MediaCacheError) -> EvictionResult {
+    public func enforceLimit(protecting protected: Set<String> = [], keepingExpired: Set<String> = []) throws(MediaCacheError) -> EvictionResult {
         let snapshot = try CacheSnapshot.collect(layout)
         let policy = EvictionPolicy(
             now: Posix.now(), ttl: configuration.ttl,
             targetBytes: Int64(Double(configuration.maxBytes) * Self.lowWater),
             maxEntries: configuration.maxEntries.map { Int(Double($0) * Self.lowWater) },
-            targetFree: configuration.minFreeBytes.map { Int64(min(Double($0) * (2 - Self.lowWater), 9e18)) }, protected: protected)
+            targetFree: configuration.minFreeBytes.map { Int64(min(Double($0) * (2 - Self.lowWater), 9e18)) }, protected: protected,
+            keepExpired: keepingExpired)
         let overCount = configuration.maxEntries.map { snapshot.entries.count > $0 } ?? false
         let underFree = configuration.minFreeBytes.flatMap { floor in snapshot.freeBytes.map { $0 < floor } } ?? false
         let over = snapshot.totalBytes > configuration.maxBytes || overCount || underFree || !snapshot.poisoned.isEmpty

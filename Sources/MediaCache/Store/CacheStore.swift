@@ -116,6 +116,22 @@ public final class CacheStore: Sendable {
         return entry
     }
 
+    /// Opens the entry for `key` whether or not it has expired, without
+    /// marking it used or counting it: for serving a stale entry when its
+    /// origin fails (a `.stale` fetch outcome), which must stay expired so
+    /// that the next fetch asks the origin again. Nil when there is none, or
+    /// only a poisoned empty file.
+    /// - Important: Disk I/O.
+    public func openExpired(_ key: CacheKey) throws(MediaCacheError) -> OpenEntry? {
+        guard let (fd, info) = try openDataFile(key) else { return nil }
+        guard !layout.isPoisoned(key.name, size: Int64(info.st_size)) else {
+            Posix.closeQuietly(fd)
+            return nil
+        }
+        _ = fcntl(fd, F_SETFL, 0)  // clear O_NONBLOCK, as `openUncounted` does
+        return OpenEntry(key: key, path: path(for: key), size: Int64(info.st_size), fd: fd)
+    }
+
     /// The key new entries for `url` get: vLLM's name under the Python rules configured.
     public func key(for url: String) throws(MediaCacheError) -> CacheKey {
         try CacheKey(url: url, rules: configuration.suffixRules)

@@ -25,10 +25,17 @@ final class FileLock: @unchecked Sendable {
         try reopen()
     }
 
-    deinit { Posix.closeQuietly(fd) }
+    deinit { unlock() }
 
-    /// Releases the lock (closing the descriptor releases it). Safe to call more than once.
+    /// Releases the lock, then closes the descriptor. Safe to call more than once.
+    ///
+    /// `LOCK_UN` first, not only `close`: a process that spawns a child in
+    /// another thread at this moment (a test runner, a server) gives the
+    /// child a copy of the descriptor until it execs, and a lock released
+    /// only by closing would stay held by that copy meanwhile; an eviction
+    /// would then see a busy entry and skip it (seen in the test suite).
     func unlock() {
+        if fd >= 0 { _ = flock(fd, LOCK_UN) }
         Posix.closeQuietly(fd)
         fd = -1
     }

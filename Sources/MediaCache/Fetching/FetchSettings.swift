@@ -24,6 +24,8 @@ public struct FetchSettings: Sendable {
     /// Hosts that may be fetched (exact, or a parent domain); nil allows any.
     public var allowedHosts: [String]?
     public var userAgent = "mediacache/0.1"
+    /// Shared levels tried, in order, before the origin, and given what the origin serves (see `RemoteTier`).
+    public var remote: RemoteTier?
 
     public init() {}
 
@@ -62,6 +64,8 @@ public struct FetchOutcome: Sendable {
     public var httpStatus: Int?
     public var attempts = 0
     public var error: MediaCacheError?
+    /// The remote level that served the body, when one did instead of the origin.
+    public var remote: String?
 
     /// A URL that failed, such as a list line rejected before any download.
     public static func failure(_ url: String, _ error: MediaCacheError, key: CacheKey? = nil, attempts: Int = 0) -> FetchOutcome {

@@ -19,6 +19,8 @@ public struct CacheCounters: Sendable, Equatable {
     public var evictedBytes: Int64 = 0
     /// When the counters started (creation or last reset), seconds since the epoch.
     public var since: Double = 0
+    /// Per remote level, in the order levels were first used (see `RemoteCounters`).
+    public var remote: [RemoteLevelCounters] = []
 
     public init() {}
 }
@@ -49,7 +51,7 @@ struct CacheState: Equatable {
             account_entries \(accountEntries)
             account_known \(accountKnown ? 1 : 0)
 
-            """
+            """ + Self.encodeRemote(c.remote)
     }
 
     /// Parses the state file; a garbled one yields nil and is started afresh.
@@ -78,6 +80,7 @@ struct CacheState: Equatable {
         self.accountBytes = accountBytes
         self.accountEntries = accountEntries
         accountKnown = int("account_known") == 1
+        counters.remote = Self.decodeRemote(Array(lines.dropFirst()))
     }
 
     init(since: Double) { counters.since = since }

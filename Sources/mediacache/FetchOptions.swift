@@ -47,10 +47,13 @@ struct FetchOptions: ParsableArguments {
 
 /// Runs a single fetch for `get --fetch`.
 enum FetchCommandRunner {
-    static func fetchOne(_ url: String, store: CacheStore, options: FetchOptions) async throws -> FetchOutcome {
-        let fetcher = Fetcher(store: store, settings: try options.settings())
+    static func fetchOne(_ url: String, store: CacheStore, options: FetchOptions, remote: RemoteOptions? = nil) async throws -> FetchOutcome {
+        var settings = try options.settings()
+        settings.remote = try remote?.tier(jobs: 1)
+        let fetcher = Fetcher(store: store, settings: settings)
         let outcome = await fetcher.fetch(url)
         try? await fetcher.shutdown()
+        await remote?.finish(settings.remote, store: store)
         if outcome.status == .fetched { _ = try? store.enforceLimit(protecting: [outcome.key?.name ?? ""]) }
         return outcome
     }

@@ -36,6 +36,9 @@ extension MediaCacheCommand {
         @OptionGroup(title: "Fetch options (with --fetch)")
         var fetchOptions: FetchOptions
 
+        @OptionGroup(title: "Shared tier, with --fetch (docs/remote.md)")
+        var remote: RemoteOptions
+
         @OptionGroup var quietFlag: QuietFlag
 
         func validate() throws {
@@ -51,7 +54,7 @@ extension MediaCacheCommand {
             var entry: CacheStore.OpenEntry?
             if fetch {
                 // The fetch counts the hit (a fresh entry) or the miss (a download) itself.
-                let outcome = try await FetchCommandRunner.fetchOne(url, store: store, options: fetchOptions)
+                let outcome = try await FetchCommandRunner.fetchOne(url, store: store, options: fetchOptions, remote: remote)
                 if let error = outcome.error { throw fail(error) }
                 entry = try reporting { try store.open(url: url, count: false) }
             } else {

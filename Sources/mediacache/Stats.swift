@@ -31,6 +31,9 @@ extension MediaCacheCommand {
         @Flag(help: "Zero the counters (after printing them).")
         var reset = false
 
+        @OptionGroup(title: "Shared tier (levels named here are shown even before their first use)")
+        var remote: RemoteOptions
+
         func run() throws {
             let store = try location.openExistingStore(limits: limits)
             let stats = try reporting { try store.stats() }
@@ -52,7 +55,7 @@ extension MediaCacheCommand {
                         ("hit_ratio", stats.hitRatio.map { .double(($0 * 10000).rounded() / 10000) } ?? .null),
                         ("stored", .int(c.stored)), ("evicted_entries", .int(c.evictedEntries)),
                         ("evicted_bytes", .int(c.evictedBytes)), ("since", .time(c.since)),
-                        ("on_disk", Self.json(stats.onDisk)),
+                        ("on_disk", Self.json(stats.onDisk)), ("remote", Self.json(remoteLevels(c))),
                     ]).rendered())
                 return
             }
@@ -91,7 +94,7 @@ extension MediaCacheCommand {
                 table(labelled(rows)) + "\ncounted by mediacache (exact; its own operations only):\n"
                     + table(labelled(counted).map { ["  " + $0[0], $0[1]] })
                     + "\nseen on disk (every process, vLLM included):\n"
-                    + table(labelled(seen).map { ["  " + $0[0], $0[1]] }))
+                    + table(labelled(seen).map { ["  " + $0[0], $0[1]] }) + Self.text(remoteLevels(c)))
         }
 
         static func entries(_ count: Int, _ bytes: Int64) -> String {
@@ -106,6 +109,38 @@ extension MediaCacheCommand {
                 ("reused_entries", activity.reused.map { .int($0) } ?? .null),
                 ("poisoned_entries", .int(activity.poisoned)), ("vllm_temp_files", .int(activity.vllmTempFiles)),
             ])
+        }
+
+        /// Every level counted so far, then any configured level not yet counted.
+        func remoteLevels(_ counters: CacheCounters) -> [RemoteLevelCounters] {
+            var levels = counters.remote
+            for spec in (try? remote.specs()) ?? [] where !levels.contains(where: { $0.level == spec.name }) {
+                levels.append(RemoteLevelCounters(level: spec.name, counters: RemoteCounters()))
+            }
+            return levels
+        }
+
+        static func json(_ levels: [RemoteLevelCounters]) -> JSON {
+            .array(levels.map { level in
+                JSON.object(fields: [("level", JSON.string(level.level))] + level.counters.namedFields.map { ($0.name, JSON.int($0.value)) })
+            })
+        }
+
+        /// The per-level section of the text form; nothing when no level was ever used.
+        static func text(_ levels: [RemoteLevelCounters]) -> String {
+            guard !levels.isEmpty else { return "" }
+            var out = "\nremote levels (counted by mediacache):\n"
+            for level in levels {
+                let c = level.counters
+                out += "  \(level.level):\n"
+                out += table([
+                    ["    hits, misses:", "\(c.hits), \(c.misses)"],
+                    ["    errors, timeouts, corrupt:", "\(c.errors), \(c.timeouts), \(c.corrupt)"],
+                    ["    down, up:", "\(ByteSize.format(c.bytesDown)), \(ByteSize.format(c.bytesUp))"],
+                    ["    uploads, dropped:", "\(c.uploads), \(c.uploadsDropped)"],
+                ])
+            }
+            return out
         }
     }
 }

@@ -173,22 +173,22 @@ _mediacache() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    fetch|get|put|evict|prune|stats|list|ls|verify|key|doctor|dir|help)
+    fetch|get|put|push|evict|prune|stats|list|ls|verify|key|doctor|dir|help)
         # Offer subcommand argument completions
         "_mediacache_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'fetch get put evict prune stats list verify key doctor dir help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'fetch get put push evict prune stats list verify key doctor dir help' -- "${cur}"))
         ;;
     esac
 }
 
 _mediacache_fetch() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --dedupe --force --no-redirects --json --quiet -q --version -h --help)
-    repeating_options=(-i --input --allow-domain --negative-status)
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free -j --jobs --max-bytes --connect-timeout --timeout --retries --negative-ttl)
+    non_repeating_flags=(--shared --durable --dedupe --force --no-redirects --no-remote --json --quiet -q --version -h --help)
+    repeating_options=(-i --input --allow-domain --negative-status --remote)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free -j --jobs --max-bytes --connect-timeout --timeout --retries --negative-ttl --remote-key --remote-wait)
     __mediacache_offer_flags_options -1
 
     # Offer option value completions
@@ -240,14 +240,24 @@ _mediacache_fetch() {
     '--negative-status')
         return
         ;;
+    '--remote')
+        return
+        ;;
+    '--remote-key')
+        __mediacache_add_completions -f
+        return
+        ;;
+    '--remote-wait')
+        return
+        ;;
     esac
 }
 
 _mediacache_get() {
     repeating_flags=()
-    non_repeating_flags=(--shared --durable --path --fetch --force --no-redirects --dedupe --quiet -q --version -h --help)
-    repeating_options=(--allow-domain --negative-status)
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --output -o --stale-if-error --max-bytes --connect-timeout --timeout --retries --negative-ttl)
+    non_repeating_flags=(--shared --durable --path --fetch --force --no-redirects --dedupe --no-remote --quiet -q --version -h --help)
+    repeating_options=(--allow-domain --negative-status --remote)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --output -o --stale-if-error --max-bytes --connect-timeout --timeout --retries --negative-ttl --remote-key --remote-wait)
     __mediacache_offer_flags_options 1
 
     # Offer option value completions
@@ -299,6 +309,16 @@ _mediacache_get() {
     '--negative-status')
         return
         ;;
+    '--remote')
+        return
+        ;;
+    '--remote-key')
+        __mediacache_add_completions -f
+        return
+        ;;
+    '--remote-wait')
+        return
+        ;;
     esac
 }
 
@@ -339,6 +359,38 @@ _mediacache_put() {
     case "${positional_number}" in
     2)
         __mediacache_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_mediacache_push() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --no-remote --json --quiet -q --version -h --help)
+    repeating_options=(--remote)
+    non_repeating_options=(--cache-dir --vllm-python -j --jobs --remote-key --remote-wait)
+    __mediacache_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--cache-dir')
+        __mediacache_add_completions -d
+        return
+        ;;
+    '--vllm-python')
+        return
+        ;;
+    '-j'|'--jobs')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--remote-key')
+        __mediacache_add_completions -f
+        return
+        ;;
+    '--remote-wait')
         return
         ;;
     esac
@@ -417,9 +469,9 @@ _mediacache_prune() {
 
 _mediacache_stats() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet -q --reset --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --format --output -o)
+    non_repeating_flags=(--json --quiet -q --reset --no-remote --version -h --help)
+    repeating_options=(--remote)
+    non_repeating_options=(--cache-dir --vllm-python --max-size --ttl --max-entries --min-free --format --output -o --remote-key --remote-wait)
     __mediacache_offer_flags_options 0
 
     # Offer option value completions
@@ -449,6 +501,16 @@ _mediacache_stats() {
         ;;
     '--output'|'-o')
         __mediacache_add_completions -f
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--remote-key')
+        __mediacache_add_completions -f
+        return
+        ;;
+    '--remote-wait')
         return
         ;;
     esac

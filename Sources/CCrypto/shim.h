@@ -5,4 +5,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+/* HMAC-SHA256 of remote records (Remote/RemoteRecord.swift). */
+#include <openssl/hmac.h>
+#include <openssl/crypto.h>
 #endif

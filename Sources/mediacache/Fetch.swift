@@ -44,6 +44,9 @@ extension MediaCacheCommand {
         @OptionGroup(title: "Download options")
         var fetchOptions: FetchOptions
 
+        @OptionGroup(title: "Shared tier (docs/remote.md)")
+        var remote: RemoteOptions
+
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -56,7 +59,8 @@ extension MediaCacheCommand {
             let list = try readURLs()
             let store = try options.openStore(dedupe: dedupe)
             try reporting { try store.checkWritable() }  // a read-only view: one permission error, not one per URL
-            let settings = try fetchOptions.settings(jobs: jobs)
+            var settings = try fetchOptions.settings(jobs: jobs)
+            settings.remote = try remote.tier(jobs: jobs)
             let fetcher = Fetcher(store: store, settings: settings)
             let report = FetchReporter(
                 total: list.urls.count, json: output.json, quiet: output.quiet, progress: { fetcher.receivedBytes },
@@ -66,6 +70,7 @@ extension MediaCacheCommand {
             let run = await fetcher.fetchAll(list.urls) { report.record($0) }
             report.stop()
             try? await fetcher.shutdown()
+            await remote.finish(settings.remote, store: store)
             if run.overLimit {
                 warn("warning: this run's entries alone exceed the size limit (\(ByteSize.format(store.configuration.maxBytes))); older entries were evicted first")
             }

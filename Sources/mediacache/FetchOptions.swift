@@ -68,10 +68,12 @@ struct FetchOptions: ParsableArguments {
 
 /// Runs a single fetch for `get --fetch`.
 enum FetchCommandRunner {
-    static func fetchOne(_ url: String, store: CacheStore, settings: FetchSettings) async throws -> FetchOutcome {
+    /// `settings.remote`, when set, is the tier `remote` made; `remote` finishes it (uploads, counters).
+    static func fetchOne(_ url: String, store: CacheStore, settings: FetchSettings, remote: RemoteOptions? = nil) async throws -> FetchOutcome {
         let fetcher = Fetcher(store: store, settings: settings)
         let outcome = await fetcher.fetch(url)
         try? await fetcher.shutdown()
+        await remote?.finish(settings.remote, store: store)
         if outcome.status == .fetched { _ = try? store.enforceLimit(protecting: [outcome.key?.name ?? ""]) }
         return outcome
     }

@@ -102,7 +102,7 @@ final class FetchReporter: Sendable {
             ("key", .optional(outcome.key?.name)), ("path", .optional(outcome.path)), ("size", .int(outcome.size)),
             ("bytes_transferred", .int(outcome.transferred)),
             ("http_status", outcome.httpStatus.map { .int($0) } ?? .null), ("attempts", .int(outcome.attempts)),
-            ("error", .optional(outcome.error?.description)),
+            ("error", .optional(outcome.error?.description)), ("remote", .optional(outcome.remote)),
         ]
         if let source { fields.append(("source", .string(source))) }
         return JSON.object(fields).rendered()

@@ -44,6 +44,8 @@ extension MediaCacheCommand {
         var fetchOptions: FetchOptions
 
         @OptionGroup var dedupe: DedupeOption
+        @OptionGroup(title: "Shared tier, with --fetch (docs/remote.md)")
+        var remote: RemoteOptions
 
         @OptionGroup var quietFlag: QuietFlag
 
@@ -62,8 +64,9 @@ extension MediaCacheCommand {
             if fetch {
                 // The fetch counts the hit (a fresh entry) or the miss (a download) itself.
                 var settings = try fetchOptions.settings()
+                settings.remote = try remote.tier(jobs: 1)
                 settings.staleIfError = try staleIfError.map { text in try StaleIfError.seconds(text) }
-                let outcome = try await FetchCommandRunner.fetchOne(url, store: store, settings: settings)
+                let outcome = try await FetchCommandRunner.fetchOne(url, store: store, settings: settings, remote: remote)
                 if outcome.status == .stale, let error = outcome.error, let key = outcome.key {
                     entry = try reporting { try store.openExpired(key) }
                     guard let stale = entry else { throw fail(error) }  // evicted since: the origin's failure stands

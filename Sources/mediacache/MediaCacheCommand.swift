@@ -28,12 +28,15 @@ struct MediaCacheCommand: AsyncParsableCommand {
               VLLM_MEDIA_CACHE_TTL_HOURS         time to live in hours (default 24)
               MEDIACACHE_NEGATIVE_TTL            how long fetch remembers a 404 or
                                                  410 (default 5m; 0 turns it off)
+              MEDIACACHE_REMOTE                  shared levels for fetch, get --fetch,
+                                                 push: SPECs separated by spaces
+              MEDIACACHE_REMOTE_KEY              file with the key that signs records
 
             \(ExitStatus.helpText)
             """,
         version: "0.1.0",
         subcommands: [
-            Fetch.self, Get.self, Put.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self, Doctor.self,
+            Fetch.self, Get.self, Put.self, Push.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self, Doctor.self,
             Dir.self,
         ]
     )

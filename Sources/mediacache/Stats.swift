@@ -61,9 +61,13 @@ extension MediaCacheCommand {
             if printing.json && (format ?? .json) != .json { throw ValidationError("--json and --format \(format?.rawValue ?? "") disagree") }
         }
 
+        @OptionGroup(title: "Shared tier (levels named here are shown even before their first use)")
+        var remote: RemoteOptions
+
         func run() throws {
             let store = try location.openExistingStore(limits: limits)
-            let stats = try reporting { try store.stats() }
+            var stats = try reporting { try store.stats() }
+            stats.counters.remote = remoteLevels(stats.counters)
             if reset { try reporting { try store.resetCounters() } }
             let text: String
             switch format ?? (printing.json ? .json : .text) {
@@ -100,6 +104,7 @@ extension MediaCacheCommand {
                 ("free_bytes", stats.freeBytes.map { .int($0) } ?? .null),
                 ("min_free_bytes", stats.minFreeBytes.map { .int($0) } ?? .null),
                 ("shared_entries", .int(stats.sharedEntries)), ("bytes_saved", .int(stats.bytesSaved)),
+                ("remote", Self.json(c.remote)),
             ])
         }
 
@@ -148,7 +153,7 @@ extension MediaCacheCommand {
             return table(labelled(rows)) + "\ncounted by mediacache (exact; its own operations only):\n"
                 + table(labelled(counted).map { ["  " + $0[0], $0[1]] })
                 + "\nseen on disk (every process, vLLM included):\n"
-                + table(labelled(seen).map { ["  " + $0[0], $0[1]] })
+                + table(labelled(seen).map { ["  " + $0[0], $0[1]] }) + Self.text(c.remote)
         }
 
         /// `3.2 MiB`, with the floor when there is one: `3.2 MiB (floor 1.0 MiB)`.
@@ -171,6 +176,38 @@ extension MediaCacheCommand {
                 ("reused_entries", activity.reused.map { .int($0) } ?? .null),
                 ("poisoned_entries", .int(activity.poisoned)), ("vllm_temp_files", .int(activity.vllmTempFiles)),
             ])
+        }
+
+        /// Every level counted so far, then any configured level not yet counted.
+        func remoteLevels(_ counters: CacheCounters) -> [RemoteLevelCounters] {
+            var levels = counters.remote
+            for spec in (try? remote.specs()) ?? [] where !levels.contains(where: { $0.level == spec.name }) {
+                levels.append(RemoteLevelCounters(level: spec.name, counters: RemoteCounters()))
+            }
+            return levels
+        }
+
+        static func json(_ levels: [RemoteLevelCounters]) -> JSON {
+            .array(levels.map { level in
+                JSON.object(fields: [("level", JSON.string(level.level))] + level.counters.namedFields.map { ($0.name, JSON.int($0.value)) })
+            })
+        }
+
+        /// The per-level section of the text form; nothing when no level was ever used.
+        static func text(_ levels: [RemoteLevelCounters]) -> String {
+            guard !levels.isEmpty else { return "" }
+            var out = "\nremote levels (counted by mediacache):\n"
+            for level in levels {
+                let c = level.counters
+                out += "  \(level.level):\n"
+                out += table([
+                    ["    hits, misses:", "\(c.hits), \(c.misses)"],
+                    ["    errors, timeouts, corrupt:", "\(c.errors), \(c.timeouts), \(c.corrupt)"],
+                    ["    down, up:", "\(ByteSize.format(c.bytesDown)), \(ByteSize.format(c.bytesUp))"],
+                    ["    uploads, dropped:", "\(c.uploads), \(c.uploadsDropped)"],
+                ])
+            }
+            return out
         }
     }
 }

@@ -35,6 +35,8 @@ public struct FetchSettings: Sendable {
     /// expired at most this many seconds ago (`.infinity`: however long ago);
     /// nil never does. The outcome is then `.stale`, and the entry is kept as it is.
     public var staleIfError: Double?
+    /// Shared levels tried, in order, before the origin, and given what the origin serves (see `RemoteTier`).
+    public var remote: RemoteTier?
 
     public init() {}
 
@@ -76,6 +78,8 @@ public struct FetchOutcome: Sendable {
     public var httpStatus: Int?
     public var attempts = 0
     public var error: MediaCacheError?
+    /// The remote level that served the body, when one did instead of the origin.
+    public var remote: String?
 
     /// A URL that failed, such as a list line rejected before any download.
     public static func failure(_ url: String, _ error: MediaCacheError, key: CacheKey? = nil, attempts: Int = 0) -> FetchOutcome {

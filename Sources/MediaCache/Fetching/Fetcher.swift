@@ -158,7 +158,15 @@ public final class Fetcher: Sendable {
                         lock.value.unlock()
                         stripes.release(stripe, for: key.name)  // after the unlock, so that whoever it wakes can take the lock
                     }
-                    return await download(url, key: key, conditional: validators)
+                    // The shared tier (issue 14): its levels before the origin, and what the origin served to them.
+                    if validators == nil, !settings.force, let remote = settings.remote,
+                        let hit = await remote.fetch(url, key: key, store: store)
+                    {
+                        return hit
+                    }
+                    let outcome = await download(url, key: key, conditional: validators)
+                    if outcome.status == .fetched { settings.remote?.enqueueUpload(key, store: store) }
+                    return outcome
                 case .busy:
                     if let released = await stripes.waitIfHeld(stripe) {
                         // Woken by a download of this fetcher: of this URL, or of another on the same stripe.

@@ -26,6 +26,8 @@ public struct CacheCounters: Sendable, Equatable {
     /// Whether the counters restarted at `since` because the state file held
     /// no whole record (a torn write on both slots, or damage by hand).
     public var restartedAfterDamage = false
+    /// Per remote level, in the order levels were first used (see `RemoteCounters`).
+    public var remote: [RemoteLevelCounters] = []
 
     public init() {}
 }
@@ -60,6 +62,7 @@ struct CacheState: Equatable {
             record.append(name, value)
         }
         if c.restartedAfterDamage { record.append("restarted_after_damage", "1") }
+        for level in Self.encodeRemote(c.remote) { record.append("remote", level) }
         return record.encoded(summed: true)
     }
 
@@ -91,6 +94,7 @@ struct CacheState: Equatable {
         accountKnown = int("account_known") == 1
         counters.restartedAfterDamage = int("restarted_after_damage") == 1
         sequence = int("sequence") ?? 0
+        counters.remote = Self.decodeRemote(record.fields.filter { $0.name == "remote" }.map(\.value))
     }
 
     init(since: Double) { counters.since = since }

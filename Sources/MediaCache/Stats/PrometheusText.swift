@@ -51,6 +51,18 @@ extension CacheStats {
         }
         out.gauge("mediacache_disk_reused_entries", "Entries used again after they were stored (birth time).", onDisk.reused.map(Int64.init))
         out.gauge("mediacache_vllm_temp_files", "vLLM's temp files (tmpXXXXXXXX): writes in flight or crash leftovers.", onDisk.vllmTempFiles)
+        // Per shared level (--remote), labelled by level.
+        if !counters.remote.isEmpty, let names = counters.remote.first?.counters.namedFields.map(\.name) {
+            for name in names {
+                let unit = name.hasPrefix("bytes") ? "_bytes" : ""
+                let metric = "mediacache_remote_" + (unit.isEmpty ? name : String(name.dropFirst("bytes_".count))) + unit + "_total"
+                out.family(
+                    metric, "counter", "Remote level counter \(name) (docs/remote.md).",
+                    counters.remote.map { level in
+                        (["level": level.level], .int(level.counters.namedFields.first { $0.name == name }?.value ?? 0))
+                    })
+            }
+        }
         return out.text
     }
 }

@@ -144,11 +144,15 @@ final class AtomicWriter {
         }
     }
 
-    /// The SHA-256 of everything written; call once, just before `commit`.
+    /// The SHA-256 of everything written; call when all is written, before `commit`.
+    /// Later calls return the same digest (a remote body is checked with it before the commit takes it).
     func finishHash() -> String {
+        if let digest { return digest }
         hash.service.drain(hash)
-        return hash.hasher.finalize()
+        digest = hash.hasher.finalize()
+        return digest ?? ""
     }
+    private var digest: String?
 
     /// The temp file's identity, which it keeps when it is published.
     func identity() -> FileIdentity? { FileIdentity.of(descriptor: fd) }

@@ -1,0 +1,117 @@
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// The shared tier of a run: remote levels tried in order between the local
+/// directory and the origin, and the background uploads of what the origin
+/// served.
+///
+///     let tier = try RemoteTier(specs: [RemoteSpec.parse("http://cache:8080/media")], onEvent: { print($0) })
+///     var settings = FetchSettings()
+///     settings.remote = tier
+///     let fetcher = Fetcher(store: store, settings: settings)
+///     _ = await fetcher.fetchAll(urls) { _ in }
+///     let summary = await tier.finish(store: store)   // waits for uploads, saves the counters
+///
+/// Never fatal: every failure of a level is counted and turns its server
+/// off for the rest of the run (reported once through `onEvent`); the
+/// origin then serves. Call `finish` once, after the last fetch.
+public final class RemoteTier: Sendable {
+    let levels: [RemoteLevel]
+    let threadPool: NIOThreadPool
+    private let queue: UploadQueue
+
+    /// The levels' names, in order (see `RemoteSpec.name`).
+    public var levelNames: [String] { levels.map(\.name) }
+
+    /// Opens the levels (reading their token and key files).
+    /// - Parameters:
+    ///   - signingKey: signs and checks records on every level without a `key-file=` of its own.
+    ///   - jobs: concurrent transfers, which sizes the connection pools and the upload workers.
+    ///   - queueCapacity: uploads waiting at most; more are dropped and counted.
+    public init(
+        specs: [RemoteSpec], signingKey: [UInt8]? = nil, environment: [String: String] = [:], jobs: Int = 8,
+        queueCapacity: Int = 4096, threadPool: NIOThreadPool = .singleton,
+        onEvent: @escaping @Sendable (RemoteEvent) -> Void = { _ in }
+    ) throws(MediaCacheError) {
+        var levels: [RemoteLevel] = []
+        for spec in specs {
+            levels.append(try RemoteLevel(spec: spec, signingKey: signingKey, environment: environment, jobs: jobs, onEvent: onEvent))
+        }
+        self.levels = levels
+        self.threadPool = threadPool
+        queue = UploadQueue(capacity: queueCapacity, concurrency: min(8, max(2, jobs))) { job in
+            await Self.upload(job, threadPool: threadPool)
+        }
+    }
+
+    /// Reads a signing key file (its bytes, trailing white space removed).
+    public static func signingKey(fromFile path: String) throws(MediaCacheError) -> [UInt8] {
+        try RecordSignature.load(path)
+    }
+
+    // MARK: - Read path
+
+    /// Tries each level in order for `url`; on a hit the entry is stored
+    /// (checked) and its outcome returned. The caller holds the key's lock.
+    func fetch(_ url: String, key: CacheKey, store: CacheStore) async -> FetchOutcome? {
+        for level in levels {
+            if let outcome = await level.fetch(url, key: key, store: store, threadPool: threadPool) { return outcome }
+        }
+        return nil
+    }
+
+    // MARK: - Write path
+
+    /// Queues the upload of `key`'s entry to every writable level; a full
+    /// queue drops it (counted).
+    func enqueueUpload(_ key: CacheKey, store: CacheStore) {
+        let writable = levels.filter { !$0.spec.readOnly }
+        guard !writable.isEmpty else { return }
+        if !queue.enqueue(UploadQueue.Job(key: key, store: store, levels: writable)) {
+            for level in writable { level.counts.withLockedValue { $0.uploadsDropped += 1 } }
+        }
+    }
+
+    private static func upload(_ job: UploadQueue.Job, threadPool: NIOThreadPool) async {
+        let store = job.store
+        guard let source = try? await threadPool.runIfActive({ try UploadSource.open(job.key, store: store) }) else {
+            for level in job.levels { level.counts.withLockedValue { $0.uploadsDropped += 1 } }  // evicted meanwhile
+            return
+        }
+        for level in job.levels {
+            let uploaded = await level.upload(source, threadPool: threadPool)
+            if !uploaded { level.counts.withLockedValue { $0.uploadsDropped += 1 } }
+        }
+    }
+
+    // MARK: - End of run
+
+    /// What a run did with each level.
+    public struct Summary: Sendable {
+        /// Per level, in order: the run's counts.
+        public var levels: [RemoteLevelCounters]
+        /// Uploads given up at the end (queued or cut off), per level name.
+        public var droppedAtExit: [String: Int]
+    }
+
+    /// Waits up to `wait` seconds for the uploads, closes the connection
+    /// pools, and adds the run's counts to the cache's shared counters.
+    /// - Important: Disk I/O (the counters), on the thread pool.
+    public func finish(store: CacheStore, wait: Double = 30) async -> Summary {
+        var droppedAtExit: [String: Int] = [:]
+        for job in await queue.drain(within: wait) {
+            for level in job.levels {
+                level.counts.withLockedValue { $0.uploadsDropped += 1 }
+                droppedAtExit[level.name, default: 0] += 1
+            }
+        }
+        for level in levels { await level.shutdown() }
+        let counts = levels.map { RemoteLevelCounters(level: $0.name, counters: $0.counts.withLockedValue { $0 }) }
+        try? await threadPool.runIfActive {
+            try store.layout.updateState { state in
+                for level in counts { state.counters.addRemote(level.counters, level: level.level) }
+            }
+        }
+        return Summary(levels: counts, droppedAtExit: droppedAtExit)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The shared tier against real nginx WebDAV: what one node fetched, others
+/// get from the tier; push; shards; signed records.
+@Suite("shared tier: nginx WebDAV", .enabled(if: Remote.nginx, "needs Debian's nginx (apt-get install nginx-light)"))
+struct RemoteTierTests {
+    @Test("a second node gets what the first fetched from the tier, checked, and the origin serves each URL once")
+    func secondNodeHitsTheTier() async throws {
+        try await withOrigin { (server, dir) async throws in
+            let nginx = try NginxServer.start(in: dir)
+            defer { nginx.stop() }
+            let media = Remote.media(server, "hit", count: 6, size: 100 * 1024, varied: true)
+            let urls = media.map(\.url)
+            // Given: node A fetched through the tier (and uploaded in the background, waited for at exit)
+            let a = try Remote.fetch(dir + "/a", urls, remotes: [nginx.url])
+            #expect(a.status == 0, "\(a.stderr)")
+            #expect(nginx.files(under: "records").count == 6 && nginx.files(under: "sha256").count == 6)
+            // When: node B fetches the same list, and node C reads one through get --fetch
+            let b = try CLI.run(["fetch", "--json", "--cache-dir", dir + "/b", "--remote", nginx.url] + urls)
+            let c = try CLI.run(["get", "--fetch", "-q", "--cache-dir", dir + "/c", "--remote", nginx.url, urls[0]])
+            // Then: every body came from the tier, whole; the origin served each URL once
+            #expect(b.status == 0 && c.status == 0, "\(b.stderr) \(c.stderr)")
+            #expect(Reliability.jsonLines(b).allSatisfy { $0["remote"] as? String == nginx.url && $0["status"] as? String == "fetched" })
+            #expect([UInt8](c.stdout) == media[0].bytes)
+            try Remote.expectServed(dir + "/b", media)
+            Remote.expectOriginServed(server, media, times: 1)
+            // And: the counters, persisted with the others
+            let countsA = try Remote.counters(dir + "/a")[nginx.url]
+            let countsB = try Remote.counters(dir + "/b")[nginx.url]
+            #expect(countsA?["misses"] == 6 && countsA?["uploads"] == 6 && countsA?["uploads_dropped"] == 0, "\(String(describing: countsA))")
+            #expect(countsB?["hits"] == 6 && countsB?["bytes_down"] == media.reduce(0) { $0 + $1.bytes.count }, "\(String(describing: countsB))")
+            let verify = try CLI.run(["verify", "--cache-dir", dir + "/b"])
+            #expect(verify.status == 0, "\(verify.out)")
+            let text = try CLI.run(["stats", "--cache-dir", dir + "/b"])
+            #expect(text.out.contains("remote levels") && text.out.contains(nginx.url))
+        }
+    }
+
+    @Test("push uploads what the tier lacks, vLLM's entries included; again, nothing; --dry-run sends nothing")
+    func pushIsIdempotent() async throws {
+        try await withOrigin { (server, dir) async throws in
+            let nginx = try NginxServer.start(in: dir)
+            defer { nginx.stop() }
+            let node = dir + "/a"
+            let media = Remote.media(server, "push", count: 3, size: 50_000, varied: true)
+            #expect(try Remote.fetch(node, media.map(\.url), remotes: []).status == 0)
+            // Given: an entry vLLM wrote itself (a bare file under its name, no metadata)
+            let vllmURL = server.url("/file/vllm0?size=7000")
+            let vllmBytes = TestServer.body("vllm0", size: 7000)
+            let key = try CLI.run(["key", vllmURL]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            Files.write(node + "/" + key, vllmBytes)
+
+            let dry = try CLI.run(["push", "--dry-run", "--cache-dir", node, "--remote", nginx.url])
+            #expect(dry.status == 0 && dry.lines.filter { $0.hasPrefix("would-push\t") }.count == 4, "\(dry.out) \(dry.stderr)")
+            #expect(nginx.files(under: "records").isEmpty)
+
+            let push = try CLI.run(["push", "--json", "-j", "2", "--cache-dir", node, "--remote", nginx.url])
+            #expect(push.status == 0 && Reliability.jsonLines(push).filter { $0["status"] as? String == "pushed" }.count == 4, "\(push.out) \(push.stderr)")
+            let again = try CLI.run(["push", "--cache-dir", node, "--remote", nginx.url])
+            #expect(again.status == 0 && again.lines.count == 4 && again.lines.allSatisfy { $0.hasPrefix("present\t") }, "\(again.out)")
+
+            // Then: another node gets all four from the tier, vLLM's by its file name; the origin is not asked
+            let before = server.totalRequests
+            let b = try Remote.fetch(dir + "/b", media.map(\.url) + [vllmURL], remotes: [nginx.url])
+            #expect(b.status == 0, "\(b.stderr)")
+            #expect(server.totalRequests == before)
+            try Remote.expectServed(dir + "/b", media + [(vllmURL, vllmBytes)])
+        }
+    }
+
+    @Test("shards: keys spread over three servers by rendezvous hashing; a second node finds each on its shard")
+    func shards() async throws {
+        try await withOrigin { (server, dir) async throws in
+            let servers = try (0..<3).map { index -> NginxServer in
+                try FileManager.default.createDirectory(atPath: dir + "/n\(index)", withIntermediateDirectories: true)
+                return try NginxServer.start(in: dir + "/n\(index)")
+            }
+            defer { servers.forEach { $0.stop() } }
+            let spec = "http://127.0.0.1:*/cache|shards=\(servers.map { "\($0.port)" }.joined(separator: ","))|timeout=10"
+            let media = Remote.media(server, "shard", count: 30, size: 2000, varied: true)
+            #expect(try Remote.fetch(dir + "/a", media.map(\.url), remotes: [spec]).status == 0)
+            let records = servers.map { $0.files(under: "records").count }
+            #expect(records.reduce(0, +) == 30 && records.allSatisfy { $0 > 0 }, "\(records)")
+            let b = try Remote.fetch(dir + "/b", media.map(\.url), remotes: [spec])
+            #expect(b.status == 0, "\(b.stderr)")
+            Remote.expectOriginServed(server, media, times: 1)
+            #expect(try Remote.counters(dir + "/b")["http://127.0.0.1:*/cache"]?["hits"] == 30)
+        }
+    }
+
+    @Test("signed records: the same key reads them; another key, or a record edited on the server, is refused and the origin serves")
+    func signing() async throws {
+        try await withOrigin { (server, dir) async throws in
+            let nginx = try NginxServer.start(in: dir)
+            defer { nginx.stop() }
+            Files.write(dir + "/k1", Array("first-key-0123456789\n".utf8))
+            Files.write(dir + "/k2", Array("second-key-987654321\n".utf8))
+            let media = Remote.media(server, "sig", count: 2, size: 4096)  // same size: an edited SHA-256 passes the size check
+            let urls = media.map(\.url)
+            #expect(try Remote.fetch(dir + "/a", urls, remotes: [nginx.url], extra: ["--remote-key", dir + "/k1"]).status == 0)
+            let record = try String(contentsOfFile: nginx.file(Remote.recordPath(urls[0])), encoding: .utf8)
+            #expect(record.contains("\nhmac "))
+
+            // The same key: hits
+            #expect(try Remote.fetch(dir + "/b", urls, remotes: [nginx.url], extra: ["--remote-key", dir + "/k1"]).status == 0)
+            #expect(try Remote.counters(dir + "/b")[nginx.url]?["hits"] == 2)
+            // Another key: refused as corrupt, the origin serves
+            let c = try Remote.fetch(dir + "/c", urls, remotes: [nginx.url], jobs: 1, extra: ["--remote-key", dir + "/k2"])
+            #expect(c.status == 0 && Remote.disabledLines(c).count == 1, "\(c.stderr)")
+            #expect(try Remote.counters(dir + "/c")[nginx.url]?["corrupt"] == 1)
+            try Remote.expectServed(dir + "/c", media)
+
+            // A record pointed at another body of the same size on the server: refused under signing
+            let path = nginx.file(try Remote.recordPath(urls[0]))
+            let edited = record.replacingOccurrences(of: Files.sha256(media[0].bytes), with: Files.sha256(media[1].bytes))
+            try edited.write(toFile: path, atomically: true, encoding: .utf8)
+            let d = try Remote.fetch(dir + "/d", [urls[0]], remotes: [nginx.url], extra: ["--remote-key", dir + "/k1"])
+            #expect(d.status == 0)
+            #expect(try Remote.counters(dir + "/d")[nginx.url]?["corrupt"] == 1)
+            try Remote.expectServed(dir + "/d", [media[0]])
+
+            // Unsigned records, read with a key: plain misses
+            let plainNginx = try NginxServer.start(in: dir + "/plain-n")
+            defer { plainNginx.stop() }
+            #expect(try Remote.fetch(dir + "/e", urls, remotes: [plainNginx.url]).status == 0)
+            #expect(try Remote.fetch(dir + "/f", urls, remotes: [plainNginx.url], extra: ["--remote-key", dir + "/k1"]).status == 0)
+            let f = try Remote.counters(dir + "/f")[plainNginx.url]
+            #expect(f?["misses"] == 2 && f?["corrupt"] == 0, "\(String(describing: f))")
+        }
+    }
+
+    @Test("a fleet: four nodes prewarm one list through one tier; the origin serves each URL once")
+    func fleetOfFour() async throws {
+        try await withOrigin { (server, dir) async throws in
+            let nginx = try NginxServer.start(in: dir)
+            defer { nginx.stop() }
+            let media = Remote.media(server, "fleet", count: 40, size: 20_000)
+            let urls = media.map(\.url)
+            // The first node warms the tier; the other three start together once it is done.
+            #expect(try Remote.fetch(dir + "/node0", urls, remotes: [nginx.url]).status == 0)
+            let others = try (1..<4).map { node in
+                try CLI.launch(["fetch", "-q", "-j", "4", "--cache-dir", dir + "/node\(node)", "--remote", nginx.url] + urls)
+            }
+            for process in others {
+                let result = try process.wait(timeout: 120)
+                #expect(result.status == 0, "\(result.stderr)")
+            }
+            Remote.expectOriginServed(server, media, times: 1)
+            for node in 0..<4 { try Remote.expectServed(dir + "/node\(node)", media) }
+            for node in 1..<4 { #expect(try Remote.counters(dir + "/node\(node)")[nginx.url]?["hits"] == 40) }
+        }
+    }
+}

@@ -20,8 +20,6 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // SHA-256 on the x86-64 SHA extensions, two streams at a time.
-        .target(name: "CSHA256"),
         // Extended attributes (a Linux header only, no library).
         .systemLibrary(name: "CFileSystem"),
         // glibc's allocator settings (a header only, no library), for the executable.
@@ -31,7 +29,6 @@ let package = Package(
             dependencies: [
                 "CCrypto",
                 "CFileSystem",
-                "CSHA256",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -20,8 +20,6 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // SHA-256 on the x86-64 SHA extensions, two streams at a time.
-        .target(name: "CSHA256"),
         // Extended attributes (a Linux header only, no library).
         .systemLibrary(name: "CFileSystem"),
         // glibc's allocator settings (a header only, no library), for the executable.
@@ -31,7 +29,6 @@ let package = Package(
             dependencies: [
                 "CCrypto",
                 "CFileSystem",
-                "CSHA256",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -45,6 +42,23 @@ let package = Package(
                 "MediaCache",
                 "CAllocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            // Start-up is most of a one-shot command (a 64 KiB `get`), so the
+            // release executable links the Swift runtime statically (no
+            // libswiftCore & co. to load and bind), as a fixed-address
+            // executable (no relocations to apply and fault in at every
+            // start), without exporting its symbols (the runtime's start-up
+            // `dladdr` walks them). docs/install.md measures each and says
+            // what -no-pie trades away. Compiling with -static-stdlib too
+            // makes the objects name the static Foundation's own libraries.
+            // These are unsafe flags, which SwiftPM refuses only in the
+            // products a version-based dependent uses: the library product
+            // has none, so `MediaCache` stays usable as a dependency.
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-static-stdlib", "-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic"],
+                    .when(platforms: [.linux], configuration: .release))
             ]
         ),
         // bench/run's put-cost benchmark (release builds only; see docs/benchmarks.md).
@@ -67,6 +81,10 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "MediaCacheTests", dependencies: ["MediaCache", "TestSupport"]),
-        .testTarget(name: "mediacacheTests", dependencies: ["mediacache", "MediaCache", "TestSupport"]),
+        // The end-to-end tests run the built binary; they do not link the
+        // executable's module, so its static-runtime flags stay out of the
+        // test bundle (`swift test -c release` links). `swift test` builds
+        // every product, the binary included.
+        .testTarget(name: "mediacacheTests", dependencies: ["MediaCache", "TestSupport"]),
     ]
 )

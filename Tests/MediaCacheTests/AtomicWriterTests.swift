@@ -34,19 +34,19 @@ struct AtomicWriterTests {
 }
 
 extension AtomicWriterTests {
-    @Test("a writer dropped without commit while a batch of it waits to be hashed is freed, and leaves no file")
+    @Test("a writer dropped without commit after a batch is freed, and leaves no file")
     func droppedWithABatchQueued() async throws {
         try await withTempDir { dir in
             let fd = open(dir, O_RDONLY | O_DIRECTORY)
             defer { close(fd) }
             weak var dropped: AtomicWriter?
             do {
-                // Given: a writer whose one batch waits on the hash queue for a partner
+                // Given: a writer that has written one batch of received buffers
                 let writer = try AtomicWriter(directory: fd, path: dir, target: "entry", tag: "test")
                 try writer.write([ByteBuffer(bytes: [UInt8](repeating: 7, count: 300 * 1024))])
                 dropped = writer
             }
-            // Then: once dropped it is gone (the queue does not hold it), and so is its temp file
+            // Then: once dropped it is gone, and so is its temp file
             #expect(dropped == nil)
             #expect(Files.names(dir).isEmpty)
         }

@@ -1,15 +1,17 @@
 import Dispatch
 import Foundation
 import NIOCore
-import Testing
+import Synchronization
 import TestSupport
+import Testing
 
 @testable import MediaCache
 
-/// SHA-256 is the content checksum of every entry: both engines must agree
-/// with the standard's test vectors and with each other, however the bytes
-/// are split, one stream or two at once, and through the hash service.
-@Suite("SHA-256: engines, two lanes, the hash service")
+/// SHA-256 is the content checksum of every entry and the name of every
+/// key: libcrypto's digests must match the standard's vectors however the
+/// bytes are split, and the atomic writer's streamed hash must equal the
+/// one-shot hash of the same bytes, whatever the writes.
+@Suite("SHA-256: libcrypto, streamed and one-shot")
 struct SHA256Tests {
     /// FIPS 180-2 examples.
     static let vectors: [(message: [UInt8], digest: String)] = [
@@ -19,11 +21,15 @@ struct SHA256Tests {
             Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
         ),
-        ([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+        (
+            [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        ),
     ]
 
-    static func digest(_ bytes: [UInt8], extensions: Bool, pieces: [Int] = []) -> String {
-        let hasher = SHA256Hasher(extensions: extensions)
+    /// The digest of `bytes` fed in pieces of the given sizes, then the rest.
+    static func digest(_ bytes: [UInt8], pieces: [Int]) -> String {
+        let hasher = SHA256Hasher()
         var start = 0
         for size in pieces where start < bytes.count {
             let end = min(bytes.count, start + size)
@@ -38,152 +44,115 @@ struct SHA256Tests {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
 
-    /// A hash service whose queue is held until `body` resumes it, and `count` writers in a temp directory.
-    static func withHeldService(
-        writers count: Int, _ body: (HashService, DispatchQueue, [AtomicWriter]) throws -> Void
-    ) async throws {
+    @Test("libcrypto: the standard's vectors, one-shot and in uneven pieces")
+    func vectors() {
+        for (message, digest) in Self.vectors {
+            #expect(SHA256Hasher.hex(of: message) == digest)
+            #expect(Self.digest(message, pieces: [1, 63, 64, 65, 1000, 3]) == digest)
+        }
+    }
+
+    @Test("a hasher starts over after finalize")
+    func startsOver() {
+        let hasher = SHA256Hasher()
+        hasher.update(Array("not this".utf8))
+        _ = hasher.finalize()
+        hasher.update(Array("abc".utf8))
+        #expect(hasher.finalize() == Self.vectors[1].digest)
+    }
+
+    @Test("streamed equals one-shot on random lengths split at odd places, block edges included")
+    func streamedEqualsOneShot() {
+        var rng = SplitMix64(seed: 0x5348_4132_3536)
+        // Lengths around the 64-byte block and the 56-byte padding edge, then random ones
+        let edges = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 4095, 4096, 4097, 10_000, 65_535, 65_536]
+        for round in 0..<300 {
+            let count = round < edges.count ? edges[round] : Int.random(in: 0...5000, using: &rng)
+            let bytes = Self.randomBytes(count, &rng)
+            let pieces = (0..<Int.random(in: 0...8, using: &rng)).map { _ in Int.random(in: 0...300, using: &rng) }
+            #expect(Self.digest(bytes, pieces: pieces) == SHA256Hasher.hex(of: bytes))
+        }
+    }
+
+    @Test("the atomic writer's hash is the one-shot SHA-256 of what it wrote, through every kind of write")
+    func writerHashesWhatItWrites() async throws {
         try await withTempDir { dir in
-            let queue = DispatchQueue(label: "test.sha256")
-            queue.suspend()
+            // Given: a writer and random bytes, split into odd pieces
             let fd = open(dir, O_RDONLY | O_DIRECTORY)
             defer { close(fd) }
-            let writers = try (0..<count).map { try AtomicWriter(directory: fd, path: dir, target: "w\($0)", tag: "test") }
-            try body(HashService(queue: queue), queue, writers)
-        }
-    }
+            var rng = SplitMix64(seed: 12)
+            let bytes = Self.randomBytes(3 * 1024 * 1024 + 77, &rng)
+            let writer = try AtomicWriter(directory: fd, path: dir, target: "entry", tag: "test")
 
-    @Test("libcrypto: the standard's vectors, whole and in uneven pieces")
-    func libraryVectors() {
-        for (message, digest) in Self.vectors {
-            #expect(Self.digest(message, extensions: false) == digest)
-            #expect(Self.digest(message, extensions: false, pieces: [1, 63, 64, 65, 1000, 3]) == digest)
-        }
-    }
-
-    @Test("SHA extensions: the standard's vectors, whole and in uneven pieces", .enabled(if: SHA256Hasher.hasExtensions))
-    func extensionVectors() {
-        for (message, digest) in Self.vectors {
-            #expect(Self.digest(message, extensions: true) == digest)
-            #expect(Self.digest(message, extensions: true, pieces: [1, 63, 64, 65, 1000, 3]) == digest)
-        }
-    }
-
-    @Test("SHA extensions agree with libcrypto on random lengths and splits", .enabled(if: SHA256Hasher.hasExtensions))
-    func enginesAgree() {
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<300 {
-            let bytes = Self.randomBytes(Int.random(in: 0...5000, using: &rng), &rng)
-            let pieces = (0..<Int.random(in: 0...6, using: &rng)).map { _ in Int.random(in: 0...300, using: &rng) }
-            #expect(Self.digest(bytes, extensions: true, pieces: pieces) == Self.digest(bytes, extensions: false))
-        }
-    }
-
-    @Test("two streams at once: each lane's digest is its own, whatever the lengths", .enabled(if: SHA256Hasher.hasExtensions))
-    func twoLanes() {
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<200 {
-            let a = Self.randomBytes(Int.random(in: 0...4000, using: &rng), &rng)
-            let b = Self.randomBytes(Int.random(in: 0...4000, using: &rng), &rng)
-            let first = SHA256Hasher(extensions: true)
-            let second = SHA256Hasher(extensions: true)
-            // A partial block in either lane first, then pieces of both together
-            let leadA = Int.random(in: 0...min(a.count, 70), using: &rng)
-            a[..<leadA].withUnsafeBytes { first.update($0) }
-            var (i, j) = (leadA, 0)
-            while i < a.count || j < b.count {
-                let nextI = min(a.count, i + Int.random(in: 0...1500, using: &rng))
-                let nextJ = min(b.count, j + Int.random(in: 0...1500, using: &rng))
-                a[i..<nextI].withUnsafeBytes { pa in
-                    b[j..<nextJ].withUnsafeBytes { pb in SHA256Hasher.update(first, pa, second, pb) }
+            // When: written as raw pieces, byte arrays and batches of received buffers (an empty one among them)
+            var start = 0
+            var kind = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + Int.random(in: 1...(700 * 1024), using: &rng))
+                let slice = bytes[start..<end]
+                switch kind % 3 {
+                case 0: try slice.withUnsafeBytes { raw in try writer.write(raw) }
+                case 1: try writer.write(Array(slice))
+                default:
+                    let cut = slice.startIndex + slice.count / 3
+                    try writer.write([ByteBuffer(bytes: slice[..<cut]), ByteBuffer(), ByteBuffer(bytes: slice[cut...])])
                 }
-                (i, j) = (nextI, nextJ)
+                start = end
+                kind += 1
             }
-            #expect(first.finalize() == Self.digest(a, extensions: false))
-            #expect(second.finalize() == Self.digest(b, extensions: false))
+            let streamed = writer.finishHash()
+            try writer.commit()
+
+            // Then: the digest is that of the whole, and the file holds the whole
+            #expect(streamed == SHA256Hasher.hex(of: bytes))
+            #expect(Files.read(dir + "/entry") == bytes)
         }
     }
 
-    @Test("the hash service pairs batches of different writers in order; a lone batch waits for a partner or a drain")
-    func hashServicePairsInOrder() async throws {
-        try await Self.withHeldService(writers: 3) { service, queue, writers in
-            // Given: a service whose queue is held, and three writers with batches queued on it
-            var rng = SystemRandomNumberGenerator()
-            let batches = (0..<5).map { _ in Self.randomBytes(300 * 1024, &rng) }
-            let plan = [(0, 0), (1, 1), (0, 2), (1, 3), (2, 4)]  // writer, batch: A1 B1 A2 B2 C1
-            for (writer, batch) in plan {
-                service.submit([ByteBuffer(bytes: batches[batch])], to: writers[writer].hash)
-            }
+    @Test("writers on several threads at once each hash their own stream")
+    func parallelWriters() async throws {
+        try await withTempDir { dir in
+            let fd = open(dir, O_RDONLY | O_DIRECTORY)
+            defer { close(fd) }
+            // Given: four bodies of different sizes
+            var rng = SplitMix64(seed: 4)
+            let bodies = (0..<4).map { index in Self.randomBytes(1_000_000 + index * 123_457, &rng) }
+            let writers = try (0..<4).map { try AtomicWriter(directory: fd, path: dir, target: "w\($0)", tag: "test") }
+            nonisolated(unsafe) let shared = writers  // each thread uses only its own writer
 
-            // When: the queue runs
-            queue.resume()
-            queue.sync {}
-
-            // Then: A and B went in two pairs, and C waits for a partner …
-            #expect(service.counts.withLock { $0 } == (alone: 0, paired: 4 * 300 * 1024))
-            #expect(writers[2].hash.queued == 1)
-            // … until its digest is wanted: then it goes alone
-            for writer in writers { service.drain(writer.hash) }
-            #expect(service.counts.withLock { $0 } == (alone: 300 * 1024, paired: 4 * 300 * 1024))
-            #expect(writers.allSatisfy { $0.hash.queued == 0 })
-            // And: every digest covers its own batches in order
-            #expect(writers[0].finishHash() == Self.digest(batches[0] + batches[2], extensions: false))
-            #expect(writers[1].finishHash() == Self.digest(batches[1] + batches[3], extensions: false))
-            #expect(writers[2].finishHash() == Self.digest(batches[4], extensions: false))
-        }
-    }
-
-    @Test("the hash service pairs batches of unequal lengths and buffers piece by piece, each writer's bytes in order")
-    func hashServiceUnequalBatches() async throws {
-        try await Self.withHeldService(writers: 3) { service, queue, writers in
-            // Given: a held queue with A1 (300 KiB), B1 (700 KiB), A2 (500 KiB), B2 (260 KiB), C1 (1 MiB),
-            // each in buffers of random sizes
-            var rng = SystemRandomNumberGenerator()
-            let plan = [(0, 300), (1, 700), (0, 500), (1, 260), (2, 1024)].map { ($0.0, Self.randomBytes($0.1 * 1024, &rng)) }
-            for (writer, bytes) in plan {
-                // As received: buffers of uneven sizes, an empty one among them
-                var buffers: [ByteBuffer] = [ByteBuffer()]
-                var start = 0
-                while start < bytes.count {
-                    let end = min(bytes.count, start + Int.random(in: 1...(100 * 1024), using: &rng))
-                    buffers.append(ByteBuffer(bytes: bytes[start..<end]))
-                    start = end
+            // When: each is written in 256 KiB batches on its own thread, all at once
+            let failures = Mutex(0)
+            DispatchQueue.concurrentPerform(iterations: 4) { index in
+                let body = bodies[index]
+                do {
+                    for start in stride(from: 0, to: body.count, by: 256 * 1024) {
+                        try shared[index].write([ByteBuffer(bytes: body[start..<min(body.count, start + 256 * 1024)])])
+                    }
+                } catch {
+                    failures.withLock { $0 += 1 }
                 }
-                service.submit(buffers, to: writers[writer].hash)
             }
 
-            // When: the queue runs
-            queue.resume()
-            for writer in writers { service.drain(writer.hash) }
-
-            // Then: every byte was hashed once, most of them in pairs, and each digest is its writer's bytes in order
-            let counts = service.counts.withLock { $0 }
-            #expect(counts.paired + counts.alone == plan.map(\.1.count).reduce(0, +))
-            #expect(counts.paired > counts.alone)
-            for (index, writer) in writers.enumerated() {
-                let bytes = plan.filter { $0.0 == index }.flatMap(\.1)
-                #expect(writer.finishHash() == Self.digest(bytes, extensions: false))
+            // Then: every digest is its own body's
+            #expect(failures.withLock { $0 } == 0)
+            for (writer, body) in zip(writers, bodies) {
+                #expect(writer.finishHash() == SHA256Hasher.hex(of: body))
+                writer.discard()
             }
         }
     }
+}
 
-    @Test("a writer at its limit of queued batches is hashed alone rather than left waiting")
-    func hashServiceLimit() async throws {
-        try await Self.withHeldService(writers: 1) { service, queue, writers in
-            // Given: a held queue and one writer with as many batches queued as it may have
-            let writer = writers[0]
-            var rng = SystemRandomNumberGenerator()
-            let batches = (0..<StreamHash.limit).map { _ in Self.randomBytes(300 * 1024, &rng) }
-            for batch in batches { service.submit([ByteBuffer(bytes: batch)], to: writer.hash) }
+/// A seeded generator (SplitMix64), so a failing case comes back on the next run.
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
 
-            // When: the queue runs, with no partner and no one draining
-            queue.resume()
-            queue.sync {}
-
-            // Then: the oldest batch was hashed alone (so the writer's next write need not block), the last one waits
-            #expect(service.counts.withLock { $0 } == (alone: 300 * 1024, paired: 0))
-            #expect(writer.hash.queued == StreamHash.limit - 1)
-            service.drain(writer.hash)
-            #expect(writer.finishHash() == Self.digest(batches.flatMap { $0 }, extensions: false))
-        }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -43,9 +43,9 @@ struct FetchTests {
         }
     }
 
-    @Test func concurrentLargeBodiesAreHashedRight() async throws {  // through the hash service; pairing itself: SHA256Tests
+    @Test func concurrentLargeBodiesAreHashedRight() async throws {  // each stream on its writing thread; the hasher itself: SHA256Tests
         try await withOrigin { (server, dir) async throws in
-            // Given: six 3 MiB bodies fetched at once, their batches hashed on the hash service
+            // Given: six 3 MiB bodies fetched at once, their batches hashed on the thread pool side by side
             let names = (0..<6).map { "pair\($0)" }
             let urls = names.map { server.url("/file/\($0)?size=3145728") }
             let result = try CLI.run(["fetch", "-j", "6", "--cache-dir", dir] + urls)

@@ -157,7 +157,7 @@ extension Fetcher {
                 error: .transfer(url: url, reason: "transfer cut off after \(total) bytes: \(Self.describe(error))"),
                 retryable: true, status: status)
         }
-        // Deleting the temp file is disk work, and may wait for its batches on the hash queue.
+        // Deleting the temp file is disk work.
         if let written { try? await offload { written.value.discard() } }
         throw failure
     }

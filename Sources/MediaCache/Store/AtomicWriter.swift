@@ -33,8 +33,9 @@ final class AtomicWriter {
     /// The temp file's name, or nil while it is unnamed.
     private var tempName: String?
     private var fd: Int32
-    /// The hash of what is written: updated here, or on a hash queue for received batches (never both at once).
-    let hash = StreamHash()
+    /// The hash of what is written, updated by each write on the thread that
+    /// makes it: parallel downloads, written on the thread pool, hash in parallel.
+    private let hasher = SHA256Hasher()
     private(set) var bytesWritten: Int64 = 0
     private var finished = false
 
@@ -84,25 +85,20 @@ final class AtomicWriter {
 
     /// Appends bytes, hashing them on the way.
     func write(_ bytes: UnsafeRawBufferPointer) throws(MediaCacheError) {
-        try append([bytes], queued: false)
+        try append([bytes])
     }
 
     /// Appends received buffers with one `writev`, without first copying
-    /// them into one. A batch of them (a download's) is hashed by the hash
-    /// service meanwhile, perhaps together with another writer's; a small
-    /// write is hashed here.
+    /// them into one, and hashes them here.
     func write(_ buffers: [ByteBuffer]) throws(MediaCacheError) {
-        let total = buffers.reduce(0) { $0 + $1.readableBytes }
-        let queued = HashService.takes(bytes: total)
-        if queued { hash.service.submit(buffers, to: hash) }
         try withExtendedLifetime(buffers) { () throws(MediaCacheError) in
             // The pointers stay valid: `buffers` keeps every storage alive, and nothing writes to it.
-            try append(buffers.map { $0.withUnsafeReadableBytes { $0 } }, queued: queued)
+            try append(buffers.map { $0.withUnsafeReadableBytes { $0 } })
         }
     }
 
-    /// Writes `pieces` in order; hashes them here unless they were queued with the hash service.
-    private func append(_ pieces: [UnsafeRawBufferPointer], queued: Bool) throws(MediaCacheError) {
+    /// Writes `pieces` in order, then hashes them.
+    private func append(_ pieces: [UnsafeRawBufferPointer]) throws(MediaCacheError) {
         let total = pieces.reduce(0) { $0 + $1.count }
         guard total > 0 else { return }
         EventLoopGuard.assertNotOnEventLoop()
@@ -110,10 +106,7 @@ final class AtomicWriter {
             discard()
             throw .io(operation: "cannot write to", path: tempDescription, errno: code)
         }
-        if !queued {
-            hash.service.drain(hash)  // anything queued with the hash service comes first
-            for piece in pieces { hash.hasher.update(piece) }
-        }
+        for piece in pieces { hasher.update(piece) }
         bytesWritten += Int64(total)
     }
 
@@ -148,8 +141,7 @@ final class AtomicWriter {
     /// Later calls return the same digest (a remote body is checked with it before the commit takes it).
     func finishHash() -> String {
         if let digest { return digest }
-        hash.service.drain(hash)
-        digest = hash.hasher.finalize()
+        digest = hasher.finalize()
         return digest ?? ""
     }
     private var digest: String?
@@ -279,7 +271,6 @@ final class AtomicWriter {
     func discard() {
         guard !finished else { return }
         finished = true
-        hash.service.drain(hash)  // batches still queued would otherwise wait for a partner
         Posix.closeQuietly(fd)
         fd = -1
         if let tempName {

@@ -29,17 +29,16 @@ enum ExitStatus {
           130 interrupted (143: terminated); half-written temp files are removed
         """
 
-    /// The exit code for a library error.
+    /// The exit code for a library error: a function of the case (and, for
+    /// a failed system call, of its `errno`), never of the message text.
     static func code(for error: MediaCacheError) -> Int32 {
+        if error.isUnwritable { return noPermission }
         switch error {
         case .invalidURL, .unsupportedScheme, .invalidSetting: return usage
-        case .notADirectory: return cantCreate
+        case .notADirectory, .cannotCreateDirectory: return cantCreate
         case .inputUnreadable: return noInput
         case .httpStatus, .bodyTooLarge, .transfer, .hostNotAllowed, .redirect: return unavailable
-        case .io(let operation, _, let code):
-            if code == EACCES || code == EPERM || code == EROFS { return noPermission }
-            if operation.hasPrefix("cannot create cache directory") { return cantCreate }
-            return ioError
+        case .io: return ioError
         }
     }
 }

@@ -33,6 +33,8 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
     case hostNotAllowed(url: String, host: String)
     /// The origin redirected when redirects were refused, or in a loop.
     case redirect(url: String, reason: String)
+    /// `fetch` was called on a `MediaCache` after its `shutdown()`.
+    case shutDown
 
     public var description: String {
         switch self {
@@ -60,6 +62,8 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
             return "\(url): host \(host) is not in the --allow-domain list"
         case .redirect(let url, let reason):
             return "\(url): \(reason)"
+        case .shutDown:
+            return "the cache was shut down (MediaCache.shutdown()); open a new one to fetch"
         }
     }
 

@@ -39,6 +39,7 @@ enum ExitStatus {
         case .inputUnreadable: return noInput
         case .httpStatus, .bodyTooLarge, .transfer, .hostNotAllowed, .redirect: return unavailable
         case .io: return ioError
+        case .shutDown: return software
         }
     }
 }

@@ -45,13 +45,12 @@ struct FetchOptions: ParsableArguments {
     }
 }
 
-/// Runs a single fetch for `get --fetch`.
+/// Runs a single fetch for `get --fetch`; the library keeps the cache under its size limit.
 enum FetchCommandRunner {
     static func fetchOne(_ url: String, store: CacheStore, options: FetchOptions) async throws -> FetchOutcome {
         let fetcher = Fetcher(store: store, settings: try options.settings())
         let outcome = await fetcher.fetch(url)
         try? await fetcher.shutdown()
-        if outcome.status == .fetched { _ = try? store.enforceLimit(protecting: [outcome.key?.name ?? ""]) }
         return outcome
     }
 }

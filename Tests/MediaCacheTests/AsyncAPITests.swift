@@ -23,6 +23,9 @@ struct AsyncAPITests {
             #expect(stats.entries == 1 && stats.counters.hits == 2 && stats.counters.misses == 1)
             try await cache.store(Array("put".utf8), for: "https://h/p.png")
             #expect(try await cache.evict(.all)?.removed.count == 2)
+            try await cache.shutdown()
+            await #expect(throws: MediaCacheError.shutDown) { try await cache.fetch(url) }
+            #expect(try await cache.data(for: url) == nil)  // the rest of the API still works
         }
         await server.stop()
     }

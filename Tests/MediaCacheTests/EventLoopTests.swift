@@ -28,16 +28,17 @@ struct EventLoopTests {
         try await withTempDir { (dir) async throws in
             try await withTaskExecutorPreference(executor) {
                 #expect(MultiThreadedEventLoopGroup.currentEventLoop != nil)  // really on the loop
-                let cache = try await MediaCache(CacheConfiguration(directory: dir))
-                let url = server.url("/file/loop?size=3000000")
-                #expect(try await cache.data(for: url) == nil)
-                #expect(try await cache.fetch(url).status == .fetched)
-                #expect(try await cache.data(for: url)?.count == 3_000_000)
-                _ = try await cache.fileURL(for: url)
-                try await cache.store([1, 2, 3], for: "https://h/loop.bin")
-                #expect(try await cache.stats().entries == 2)
-                _ = try await cache.prune()
-                #expect(try await cache.evict(.all)?.removed.count == 2)
+                try await withMediaCache(CacheConfiguration(directory: dir)) { cache in
+                    let url = server.url("/file/loop?size=3000000")
+                    #expect(try await cache.data(for: url) == nil)
+                    #expect(try await cache.fetch(url).status == .fetched)
+                    #expect(try await cache.data(for: url)?.count == 3_000_000)
+                    _ = try await cache.fileURL(for: url)
+                    try await cache.store([1, 2, 3], for: "https://h/loop.bin")
+                    #expect(try await cache.stats().entries == 2)
+                    _ = try await cache.prune()
+                    #expect(try await cache.evict(.all)?.removed.count == 2)
+                }
             }
         }
         try await group.shutdownGracefully()

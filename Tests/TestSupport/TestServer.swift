@@ -28,6 +28,7 @@ public final class TestServer: Sendable {
     struct State {
         var counts: [String: Int] = [:]
         var versions: [String: Int] = [:]
+        var connections = 0
     }
 
     private init(port: Int, channel: any Channel, group: MultiThreadedEventLoopGroup) {
@@ -44,7 +45,8 @@ public final class TestServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                box.withLockedValue { $0 }?.state.withLockedValue { $0.connections += 1 }
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
                     channel.pipeline.addHandler(OriginHandler(server: { box.withLockedValue { $0 } }))
                 }
             }
@@ -68,6 +70,9 @@ public final class TestServer: Sendable {
         state.withLockedValue { $0.counts.filter { $0.key.hasPrefix(prefix) }.values.reduce(0, +) }
     }
     public var totalRequests: Int { state.withLockedValue { $0.counts.values.reduce(0, +) } }
+
+    /// TCP connections accepted so far.
+    public var acceptedConnections: Int { state.withLockedValue { $0.connections } }
 
     /// Changes what /file/NAME serves (and its ETag), as an origin updating a file would.
     public func bumpVersion(_ name: String) { state.withLockedValue { $0.versions[name, default: 0] += 1 } }

@@ -17,16 +17,38 @@ public final class Fetcher: Sendable {
     public let store: CacheStore
     public let settings: FetchSettings
     let client: HTTPClient
+    /// Whether `shutdown()` closes `client` (false when it is shared with, and owned by, another fetcher).
+    private let ownsClient: Bool
     let threadPool: NIOThreadPool
     /// Body bytes received so far, across all transfers (for progress).
     let progress = NIOLockedValueBox<Int64>(0)
     /// The key-lock stripes this fetcher's downloads hold.
-    let stripes = StripeWaits()
+    let stripes: StripeWaits
 
     public init(store: CacheStore, settings: FetchSettings, threadPool: NIOThreadPool = .singleton) {
         self.store = store
         self.settings = settings
         self.threadPool = threadPool
+        client = Self.makeClient(settings)
+        ownsClient = true
+        stripes = StripeWaits()
+    }
+
+    /// A fetcher with other per-request settings that shares `other`'s
+    /// connection pool and lock stripes; its `shutdown()` leaves them open.
+    ///
+    /// The pool's own settings (connect and idle timeouts, connections per
+    /// host) stay `other`'s.
+    init(sharing other: Fetcher, settings: FetchSettings) {
+        store = other.store
+        self.settings = settings
+        threadPool = other.threadPool
+        client = other.client
+        ownsClient = false
+        stripes = other.stripes
+    }
+
+    private static func makeClient(_ settings: FetchSettings) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(
@@ -41,7 +63,7 @@ public final class Fetcher: Sendable {
         // AsyncHTTPClient offers for setting a connection's channel options).
         configuration.http1_1ConnectionDebugInitializer = Self.tuneReads
         configuration.http2ConnectionDebugInitializer = Self.tuneReads
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// The most one socket read takes in.
@@ -63,7 +85,7 @@ public final class Fetcher: Sendable {
 
     /// Closes the connection pool. Call once, after the last fetch.
     public func shutdown() async throws {
-        try await client.shutdown()
+        if ownsClient { try await client.shutdown() }
     }
 
     /// Body bytes received so far by this fetcher.
@@ -89,12 +111,12 @@ public final class Fetcher: Sendable {
             var next = unique.makeIterator()
             for _ in 0..<max(1, settings.jobs) {
                 guard let url = next.next() else { break }
-                group.addTask { await self.fetch(url) }
+                group.addTask { await self.fetch(url, enforcingLimit: false) }
             }
             for await outcome in group {
                 onEach(outcome)
                 outcomes.append(outcome)
-                if let url = next.next() { group.addTask { await self.fetch(url) } }
+                if let url = next.next() { group.addTask { await self.fetch(url, enforcingLimit: false) } }
             }
         }
         var run = FetchRun(outcomes: outcomes)
@@ -108,9 +130,16 @@ public final class Fetcher: Sendable {
 
     // MARK: - One URL
 
-    /// Makes sure `url` is cached: a hit, a revalidation, or a download.
+    /// Makes sure `url` is cached: a hit, a revalidation, or a download,
+    /// after which the size limit is enforced (never evicting this entry).
     /// Never throws; failures come back as an outcome with an error.
     public func fetch(_ url: String) async -> FetchOutcome {
+        await fetch(url, enforcingLimit: true)
+    }
+
+    /// `fetch(_:)`, leaving the size limit to the caller when `enforcingLimit`
+    /// is false (`fetchAll` enforces it once, after the whole run).
+    func fetch(_ url: String, enforcingLimit: Bool) async -> FetchOutcome {
         let key: CacheKey
         do {
             key = try CacheKey(url: url)
@@ -135,11 +164,16 @@ public final class Fetcher: Sendable {
                     return cached(url, key, size)
                 case .locked(let lock, let validators):
                     stripes.hold(stripe, for: key.name)
-                    defer {
-                        lock.value.unlock()
-                        stripes.release(stripe, for: key.name)  // after the unlock, so that whoever it wakes can take the lock
+                    let outcome = await download(url, key: key, conditional: validators)
+                    lock.value.unlock()
+                    stripes.release(stripe, for: key.name)  // after the unlock, so that whoever it wakes can take the lock
+                    // Evicting after the unlock: with it held, the engine would skip this key's stripe as busy.
+                    if enforcingLimit && outcome.status == .fetched {
+                        let protected: Set<String> = [key.name]
+                        // The entry is stored either way; a failed eviction leaves the next write to retry it.
+                        _ = try? await offload { [store] in try store.enforceLimitIfOver(protecting: protected) }
                     }
-                    return await download(url, key: key, conditional: validators)
+                    return outcome
                 case .busy:
                     if let released = await stripes.waitIfHeld(stripe) {
                         // Woken by a download of this fetcher: of this URL, or of another on the same stripe.
@@ -220,12 +254,3 @@ public struct FetchRun: Sendable {
     public var overLimit = false
 }
 
-extension MediaCache {
-    /// Makes sure `url` is cached, downloading it on a miss (see `Fetcher`).
-    public func fetch(_ url: String, settings: FetchSettings = FetchSettings()) async throws -> FetchOutcome {
-        let fetcher = Fetcher(store: store, settings: settings, threadPool: threadPool)
-        let outcome = await fetcher.fetch(url)
-        try await fetcher.shutdown()
-        return outcome
-    }
-}

@@ -117,6 +117,15 @@ extension CacheStore {
         return old
     }
 
+    /// Brings the cache under its size limit, as `enforceLimit(protecting:)`
+    /// does, if the shared size account says it is over (or does not know yet).
+    /// - Important: Disk I/O: takes the state lock; scans the directory only when over.
+    @discardableResult
+    func enforceLimitIfOver(protecting protected: Set<String>) throws(MediaCacheError) -> EvictionResult? {
+        let over = try layout.updateState { state in !state.accountKnown || state.accountBytes > configuration.maxBytes }
+        return over ? try enforceLimit(protecting: protected) : nil
+    }
+
     /// Brings the cache under its size limit (down to the low-water mark),
     /// expiring stale entries first and evicting `protected` names last.
     /// - Important: Disk I/O: scans the whole directory.

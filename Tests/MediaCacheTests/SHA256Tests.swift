@@ -48,6 +48,7 @@ struct SHA256Tests {
             let fd = open(dir, O_RDONLY | O_DIRECTORY)
             defer { close(fd) }
             let writers = try (0..<count).map { try AtomicWriter(directory: fd, path: dir, target: "w\($0)", tag: "test") }
+            defer { for writer in writers { writer.discard() } }
             try body(HashService(queue: queue), queue, writers)
         }
     }

@@ -222,8 +222,15 @@ public final class Fetcher: Sendable {
                         url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: validators.contentType,
                         etag: validators.etag, lastModified: validators.lastModified)
                     let transferred = body.transferred
-                    let result = try await offload { [store] in
-                        try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
+                    let result: StoreResult
+                    do {
+                        result = try await offload { [store] in
+                            try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
+                        }
+                    } catch {
+                        // Not run at all (the thread pool is gone): the temp file is still ours to delete.
+                        if let written = body.written { try? await offload { written.value.discard() } }
+                        throw error
                     }
                     return FetchOutcome(
                         url: url, status: .fetched, size: result.size, transferred: transferred, path: result.path, key: key,

@@ -101,6 +101,7 @@ extension CacheLayout {
         let result = try change(&state)
         if state != before && !overwriteState(state) {
             let writer = try AtomicWriter(directory: privateFD.fd, path: privatePath, target: "state", tag: "state")
+            defer { writer.discard() }  // a no-op once committed
             try writer.write(Array(state.encoded().utf8))
             try writer.commit()
         }

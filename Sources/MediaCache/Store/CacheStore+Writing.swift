@@ -37,6 +37,7 @@ extension CacheStore {
     public func store(contentsOf fd: Int32, sourceName: String, for url: String, contentType: String? = nil) throws(MediaCacheError) -> StoreResult {
         let key = try CacheKey(url: url)
         let writer = try beginEntry(key)
+        defer { writer.discard() }  // a no-op once committed
         try writer.copy(from: fd, sourcePath: sourceName)
         let metadata = EntryMetadata(url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: contentType)
         return try commitEntry(writer, key: key, metadata: metadata)
@@ -47,6 +48,7 @@ extension CacheStore {
     public func store(_ bytes: [UInt8], for url: String, contentType: String? = nil) throws(MediaCacheError) -> StoreResult {
         let key = try CacheKey(url: url)
         let writer = try beginEntry(key)
+        defer { writer.discard() }  // a no-op once committed
         try writer.write(bytes)
         let metadata = EntryMetadata(url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: contentType)
         return try commitEntry(writer, key: key, metadata: metadata)
@@ -79,6 +81,7 @@ extension CacheStore {
         metadata.sha256 = writer.finishHash()
         let encoded = Array(metadata.encoded().utf8)
         let metaWriter = writer.setAttribute(EntryMetadata.attributeName, encoded) ? nil : try layout.sidecar(encoded, for: key)
+        defer { metaWriter?.discard() }  // a no-op once committed
 
         let old = try publish(writer, metaWriter, key: key, lockHeld: lockHeld)
         let oldSize = old.map { Posix.isRegular($0) ? Int64($0.st_size) : 0 } ?? 0

@@ -17,10 +17,10 @@ struct FetcherTests {
         throw MediaCacheError.io(operation: "no stripe mate for", path: first, errno: 0)
     }
 
-    /// Waits until the origin has seen `count` requests with `prefix`, so
-    /// the download that sent them holds its lock.
+    /// Waits (at most 30 s) until the origin has seen `count` requests with
+    /// `prefix`, so the download that sent them holds its lock.
     private static func untilRequested(_ server: TestServer, _ prefix: String, count: Int = 1) async throws {
-        while server.requests(prefix: prefix) < count { try await Task.sleep(nanoseconds: 5_000_000) }
+        try await server.waitForRequests(prefix: prefix, count: count, timeout: 30)
     }
 
     private static func fetcher(_ dir: String, force: Bool = false) throws -> Fetcher {

@@ -1,10 +1,6 @@
 import ArgumentParser
 import MediaCache
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension MediaCacheCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -21,7 +17,7 @@ extension MediaCacheCommand {
         @Argument(help: "The URL whose bytes to read.")
         var url: String
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the bytes to this file instead of stdout.", valueName: "file"), completion: .file())
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the bytes to this file instead of stdout (through a temp file renamed over it: never a partial file).", valueName: "file"), completion: .file())
         var output: String?
 
         @Flag(help: "Print the entry's file path instead of its bytes (for tools that want a path).")
@@ -40,9 +36,15 @@ extension MediaCacheCommand {
             if path && output != nil { throw ValidationError("--path and --output cannot be used together") }
         }
 
+        /// The request these arguments make, as `GetFastPath` reads the plain form.
+        var request: GetRequest {
+            let destination = path ? .path : output.map { GetRequest.Destination.file($0) } ?? .standardOutput
+            return GetRequest(url: url, destination: destination, quiet: quiet)
+        }
+
         func run() async throws {
-            // A bad URL is refused before the store is opened, so it cannot create a cache directory.
-            let key = try reporting { try CacheKey(url: url) }
+            let request = self.request
+            let key = try reporting { try request.key() }
             let store = try options.openStore()
             var entry = try reporting { try store.open(key) }
             if entry == nil && fetch {
@@ -50,22 +52,7 @@ extension MediaCacheCommand {
                 if let error = outcome.error { throw fail(error) }
                 entry = try reporting { try store.open(key, count: false) }
             }
-            guard let entry else {
-                if !quiet { warn("miss: \(url)") }
-                throw ExitCode(ExitStatus.miss)
-            }
-            if path {
-                StandardOutput.line(entry.path)
-            } else if let output {
-                let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                guard fd >= 0 else {
-                    throw fail(MediaCacheError.io(operation: "cannot write", path: output, errno: errno))
-                }
-                defer { close(fd) }
-                try reporting { try entry.copy(to: fd, destination: output) }
-            } else {
-                try reporting { try entry.copy(to: 1, destination: "standard output") }
-            }
+            try request.deliver(entry)
         }
     }
 }

@@ -17,7 +17,7 @@ extension MediaCacheCommand {
         @Argument(help: "The URL whose bytes to read.")
         var url: String
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the bytes to this file instead of stdout (through a temp file renamed over it: never a partial file).", valueName: "file"), completion: .file())
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the bytes to this file instead of stdout.", valueName: "file"), completion: .file())
         var output: String?
 
         @Flag(help: "Print the entry's file path instead of its bytes (for tools that want a path).")

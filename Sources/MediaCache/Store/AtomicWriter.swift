@@ -53,7 +53,9 @@ final class AtomicWriter {
         let name = Self.tempName(tag: tag)
         fd = openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else {
-            throw .io(operation: "cannot create temp file in", path: path, errno: errno)
+            let code = errno
+            finished = true  // nothing to discard; deinit runs for this half-made writer too
+            throw .io(operation: "cannot create temp file in", path: path, errno: code)
         }
         tempName = name
         TempFileRegistry.add(tempPath(name))

@@ -88,7 +88,7 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
                 }
             }
             for ready in server.reachGate(name, partner: query["with"] ?? "", answer: answer) { ready() }
-            loop.assumeIsolated().scheduleTask(in: .seconds(30)) {
+            loop.assumeIsolated().scheduleTask(in: .seconds(120)) {
                 guard server.abandonGate(name) else { return }
                 let (handler, context) = bound.value
                 handler.send(context, status: .gatewayTimeout, headers: [], body: Array("gate partner never came\n".utf8))

@@ -20,7 +20,7 @@ import NIOPosix
 ///     /cutoff/NAME?size=N                  Content-Length N, then closes halfway
 ///     /hang                                never answers
 ///     /gate/NAME?with=OTHER&size=N         answers (like /file) only once /gate/OTHER has been
-///                                          requested too; 504 after 30 s without it
+///                                          requested too; 504 after 120 s without it
 public final class TestServer: Sendable {
     public let port: Int
     private let channel: any Channel

@@ -20,8 +20,8 @@ struct GetOutputTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()  // a line or two: never fills the pipe
-        process.waitUntilExit()
+        process.waitUntilExit(timeout: 120)  // a line or two on stderr: the pipe never fills
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
         return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
     }
 

@@ -26,8 +26,7 @@ struct ReadOnlyCacheTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        return process.waitUntilExit(timeout: 60) && process.terminationStatus == 0
     }
 
     @Test(

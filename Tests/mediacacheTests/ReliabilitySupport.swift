@@ -154,7 +154,7 @@ enum Reliability {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return -1 }
-        process.waitUntilExit()
+        guard process.waitUntilExit(timeout: 60) else { return -1 }
         return process.terminationStatus
     }
 

@@ -18,7 +18,9 @@ import Glibc
 /// A `MediaCache` owns its policy: every write (`store`, `fetch`) keeps the
 /// directory under `configuration.maxBytes`, and all its fetches share one
 /// HTTP connection pool, opened by the first `fetch`. Call `shutdown()`
-/// once done fetching, or use `withMediaCache(_:fetchSettings:body:)`:
+/// once done fetching (a cache that fetched and is released without it
+/// leaks the pool, and stops a debug build in AsyncHTTPClient's check), or
+/// use `withMediaCache(_:fetchSettings:body:)`:
 ///
 ///     try await withMediaCache(CacheConfiguration(directory: "/var/cache/media")) { cache in
 ///         if let bytes = try await cache.data(for: url) { … }

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import NIOConcurrencyHelpers
 import NIOPosix
 #if canImport(Glibc)
 import Glibc
@@ -14,18 +15,78 @@ import Glibc
 /// command. Every call's disk I/O runs on NIO's blocking thread pool, so
 /// an event loop or the cooperative pool is never blocked (invariant 7).
 ///
-///     let cache = try await MediaCache(CacheConfiguration(directory: "/var/cache/media"))
-///     if let bytes = try await cache.data(for: url) { … }
-///     let outcome = try await cache.fetch(url)   // read-through download
+/// A `MediaCache` owns its policy: every write (`store`, `fetch`) keeps the
+/// directory under `configuration.maxBytes`, and all its fetches share one
+/// HTTP connection pool, opened by the first `fetch`. Call `shutdown()`
+/// once done fetching (a cache that fetched and is released without it
+/// leaks the pool, and stops a debug build in AsyncHTTPClient's check), or
+/// use `withMediaCache(_:fetchSettings:body:)`:
+///
+///     try await withMediaCache(CacheConfiguration(directory: "/var/cache/media")) { cache in
+///         if let bytes = try await cache.data(for: url) { … }
+///         let outcome = try await cache.fetch(url)   // read-through download
+///     }
 public final class MediaCache: Sendable {
     /// The blocking engine underneath, for callers already on a thread that may block.
     public let store: CacheStore
+    /// How `fetch` downloads by default; its connection settings (timeouts,
+    /// connections per host) are the pool's for the cache's whole life.
+    public let fetchSettings: FetchSettings
     let threadPool: NIOThreadPool
+    /// The fetcher owning the connection pool: none until the first fetch, and none again after `shutdown()`.
+    private let fetcher = NIOLockedValueBox<FetcherState>(.notStarted)
+
+    private enum FetcherState: Sendable {
+        case notStarted
+        case running(Fetcher)
+        case shutDown
+    }
 
     /// Opens (creating when missing) the cache directory.
-    public init(_ configuration: CacheConfiguration, threadPool: NIOThreadPool = .singleton) async throws {
+    public init(
+        _ configuration: CacheConfiguration, fetchSettings: FetchSettings = FetchSettings(),
+        threadPool: NIOThreadPool = .singleton
+    ) async throws {
         self.threadPool = threadPool
+        self.fetchSettings = fetchSettings
         store = try await threadPool.runIfActive { try CacheStore(configuration) }
+    }
+
+    /// Closes the connection pool. Call once, after the last `fetch`; other calls keep working.
+    public func shutdown() async throws {
+        let running = fetcher.withLockedValue { state -> Fetcher? in
+            defer { state = .shutDown }
+            if case .running(let fetcher) = state { return fetcher }
+            return nil
+        }
+        try await running?.shutdown()
+    }
+
+    /// Makes sure `url` is cached, downloading it on a miss through the cache's
+    /// connection pool, then keeps the cache under its size limit (never
+    /// evicting this entry). See `Fetcher.fetch(_:)`.
+    ///
+    /// `settings` replaces `fetchSettings` for this call's requests (force,
+    /// size cap, retries, redirects, allowed hosts, timeout); the pool's
+    /// connection settings stay those the cache was opened with.
+    public func fetch(_ url: String, settings: FetchSettings? = nil) async throws -> FetchOutcome {
+        let shared = try sharedFetcher()
+        let fetcher = settings.map { Fetcher(sharing: shared, settings: $0) } ?? shared
+        return await fetcher.fetch(url)
+    }
+
+    /// The fetcher every `fetch` shares, started on first use.
+    private func sharedFetcher() throws -> Fetcher {
+        try fetcher.withLockedValue { state in
+            switch state {
+            case .running(let fetcher): return fetcher
+            case .shutDown: throw MediaCacheError.shutDown
+            case .notStarted:
+                let fetcher = Fetcher(store: store, settings: fetchSettings, threadPool: threadPool)
+                state = .running(fetcher)
+                return fetcher
+            }
+        }
     }
 
     /// Runs blocking store work on the thread pool.
@@ -70,6 +131,23 @@ public final class MediaCache: Sendable {
     public func stats() async throws -> CacheStats {
         try await offload { [store] in try store.stats() }
     }
+}
+
+/// Opens a `MediaCache`, runs `body` with it, and shuts it down however `body` ends.
+public func withMediaCache<T>(
+    _ configuration: CacheConfiguration, fetchSettings: FetchSettings = FetchSettings(),
+    body: (MediaCache) async throws -> T
+) async throws -> T {
+    let cache = try await MediaCache(configuration, fetchSettings: fetchSettings)
+    let result: T
+    do {
+        result = try await body(cache)
+    } catch {
+        try? await cache.shutdown()
+        throw error
+    }
+    try await cache.shutdown()
+    return result
 }
 
 /// Reads an open entry into memory (for `data(for:)`; the CLI streams instead).

@@ -17,6 +17,8 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidSetting(name: String, value: String, expected: String)
     /// The cache directory exists but is not a directory.
     case notADirectory(path: String)
+    /// The cache directory (or one of its parents) could not be created; `errno` says why.
+    case cannotCreateDirectory(path: String, errno: Int32)
     /// A system call failed on a path; `errno` says why.
     case io(operation: String, path: String, errno: Int32)
     /// An input file named by the user does not exist or cannot be read.
@@ -34,6 +36,8 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
     /// The origin answered `status` (404, 410) for this URL `age` seconds ago,
     /// and that answer is remembered for `remaining` more: the origin was not asked.
     case rememberedFailure(url: String, status: Int, age: Double, remaining: Double)
+    /// `fetch` was called on a `MediaCache` after its `shutdown()`.
+    case shutDown
 
     public var description: String {
         switch self {
@@ -45,6 +49,8 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
             return "invalid value \(Self.quoted(value)) for \(name): expected \(expected)"
         case .notADirectory(let path):
             return "cache directory \(path) exists but is not a directory; pass another --cache-dir"
+        case .cannotCreateDirectory(let path, let code):
+            return "cannot create cache directory \(path): \(Self.describe(errno: code))\(Self.hint(errno: code))"
         case .io(let operation, let path, let code):
             return "\(operation) \(path): \(Self.describe(errno: code))\(Self.hint(errno: code))"
         case .inputUnreadable(let path, let code):
@@ -62,13 +68,15 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
         case .rememberedFailure(let url, let status, let age, let remaining):
             return "\(url): HTTP \(status), remembered from \(DurationText.format(max(1, age))) ago; "
                 + "the origin is asked again in \(DurationText.format(max(1, remaining))) (--force asks now, `evict URL` forgets)"
+        case .shutDown:
+            return "the cache was shut down (MediaCache.shutdown()); open a new one to fetch"
         }
     }
 
     /// Whether the failure is a cache this process may not write: permissions or a read-only mount.
     public var isUnwritable: Bool {
-        if case .io(_, _, let code) = self { return code == EACCES || code == EPERM || code == EROFS }
-        return false
+        guard let code = errorNumber else { return false }
+        return code == EACCES || code == EPERM || code == EROFS
     }
 
     /// Whether the origin is failing rather than answering: no connection, a
@@ -85,8 +93,16 @@ public enum MediaCacheError: Error, Sendable, Equatable, CustomStringConvertible
 
     /// Whether the failure is the disk being full (`ENOSPC` or a quota).
     public var isNoSpace: Bool {
-        if case .io(_, _, let code) = self { return code == ENOSPC || code == EDQUOT }
-        return false
+        guard let code = errorNumber else { return false }
+        return code == ENOSPC || code == EDQUOT
+    }
+
+    /// The system's error number, for the cases a failed system call on the cache gives.
+    public var errorNumber: Int32? {
+        switch self {
+        case .io(_, _, let code), .cannotCreateDirectory(_, let code): return code
+        default: return nil
+        }
     }
 
     static func describe(errno code: Int32) -> String {

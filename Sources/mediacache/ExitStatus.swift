@@ -38,18 +38,18 @@ enum ExitStatus {
           141 the reader of stdout went away (SIGPIPE), e.g. get URL | head -c 10
         """
 
-    /// The exit code for a library error.
+    /// The exit code for a library error: a function of the case (and, for
+    /// a failed system call, of its `errno`), never of the message text.
     static func code(for error: MediaCacheError) -> Int32 {
+        if error.isUnwritable { return noPermission }
         switch error {
         case .invalidURL, .unsupportedScheme, .invalidSetting: return usage
-        case .notADirectory: return cantCreate
+        case .notADirectory, .cannotCreateDirectory: return cantCreate
         case .inputUnreadable: return noInput
         // A remembered 404 ends as the 404 did.
         case .httpStatus, .bodyTooLarge, .transfer, .hostNotAllowed, .redirect, .rememberedFailure: return unavailable
-        case .io(let operation, _, let code):
-            if code == EACCES || code == EPERM || code == EROFS { return noPermission }
-            if operation.hasPrefix("cannot create cache directory") { return cantCreate }
-            return ioError
+        case .io: return ioError
+        case .shutDown: return software
         }
     }
 }

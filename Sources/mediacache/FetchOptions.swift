@@ -66,15 +66,14 @@ struct FetchOptions: ParsableArguments {
     }
 }
 
-/// Runs a single fetch for `get --fetch`.
+/// Runs a single fetch for `get --fetch`; the library keeps the cache under its size limit.
 enum FetchCommandRunner {
     /// `settings.remote`, when set, is the tier `remote` made; `remote` finishes it (uploads, counters).
     static func fetchOne(_ url: String, store: CacheStore, settings: FetchSettings, remote: RemoteOptions? = nil) async throws -> FetchOutcome {
         let fetcher = Fetcher(store: store, settings: settings)
         let outcome = await fetcher.fetch(url)
         try? await fetcher.shutdown()
-        await remote?.finish(settings.remote, store: store)
-        if outcome.status == .fetched { _ = try? store.enforceLimit(protecting: [outcome.key?.name ?? ""]) }
+        await remote?.finish(settings.remote, store: store)  // the library enforced the size limit itself
         return outcome
     }
 }

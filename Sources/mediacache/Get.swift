@@ -54,10 +54,17 @@ extension MediaCacheCommand {
             if staleIfError != nil && !fetch { throw ValidationError("--stale-if-error needs --fetch") }
         }
 
+        /// The request these arguments make, as `GetFastPath` reads the plain form.
+        var request: GetRequest {
+            let destination = path ? .path : output.flatMap { $0 == "-" ? nil : GetRequest.Destination.file($0) } ?? .standardOutput
+            return GetRequest(url: url, destination: destination, quiet: quietFlag.quiet, toTerminalAnyway: output == "-")
+        }
+
         func run() async throws {
+            let request = self.request
             // A bad URL is refused before the store is opened, so it cannot create a cache directory.
             let config = try options.configuration(dedupe: dedupe)
-            _ = try reporting { try CacheKey(url: url, rules: config.suffixRules) }
+            _ = try reporting { try request.key(rules: config.suffixRules) }
             // Only a read-through creates a cache; a plain get of a directory that is not there says so.
             let store = try fetch ? options.openStore(dedupe: dedupe) : options.location.openExistingStore(limits: options.limits)
             var entry: CacheStore.OpenEntry?
@@ -79,25 +86,7 @@ extension MediaCacheCommand {
             } else {
                 entry = try reporting { try store.open(url: url) }
             }
-            guard let entry else {
-                if !quietFlag.quiet { warn("miss: \(url)") }
-                throw ExitCode(ExitStatus.miss)
-            }
-            if path {
-                StandardOutput.line(entry.path)
-            } else if output == nil && isatty(1) == 1 && entry.looksBinary() {
-                warn("not writing binary bytes to a terminal: use -o FILE, --path, a pipe, or -o - to write them anyway")
-                throw ExitCode(ExitStatus.usage)
-            } else if let output, output != "-" {
-                let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                guard fd >= 0 else {
-                    throw fail(MediaCacheError.io(operation: "cannot write", path: output, errno: errno))
-                }
-                defer { close(fd) }
-                try reporting { try entry.copy(to: fd, destination: output) }
-            } else {
-                try reporting { try entry.copy(to: 1, destination: "standard output") }
-            }
+            try request.deliver(entry)
         }
 
         /// How long ago an open entry expired, for people: `1h ago`.
@@ -156,7 +145,7 @@ extension CacheStore.OpenEntry {
     /// - Important: Disk I/O (one `pread`; the file offset is not moved).
     func looksBinary() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 8192)
-        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        let count = buffer.withUnsafeMutableBytes { Posix.read(fd, into: $0, at: 0) }
         return count > 0 && buffer[0..<count].contains(0)
     }
 }

@@ -17,30 +17,42 @@ struct FetcherTests {
         throw MediaCacheError.io(operation: "no stripe mate for", path: first, errno: 0)
     }
 
-    /// Waits until the origin has seen `count` requests with `prefix`, so
-    /// the download that sent them holds its lock.
+    /// Waits until the origin has seen `count` requests with `prefix`, so the
+    /// download that sent them holds its lock. The deadline is generous: with
+    /// the whole suite running, blocking process launches can starve the two
+    /// cooperative threads of this machine for a minute.
     private static func untilRequested(_ server: TestServer, _ prefix: String, count: Int = 1) async throws {
-        while server.requests(prefix: prefix) < count { try await Task.sleep(nanoseconds: 5_000_000) }
+        try await server.waitForRequests(prefix: prefix, count: count, timeout: 300)
     }
 
-    private static func fetcher(_ dir: String, force: Bool = false) throws -> Fetcher {
+    /// Runs `body` with a fetcher on a cache in `dir`, and shuts the fetcher
+    /// down however `body` ends (a failed wait must fail the test, not crash
+    /// the run on an HTTP client that was never shut down).
+    private static func withFetcher(_ dir: String, force: Bool = false, _ body: (Fetcher) async throws -> Void) async throws {
         var settings = FetchSettings()
         settings.force = force
-        return Fetcher(store: try CacheStore(CacheConfiguration(directory: dir)), settings: settings)
+        let fetcher = Fetcher(store: try CacheStore(CacheConfiguration(directory: dir)), settings: settings)
+        do {
+            try await body(fetcher)
+        } catch {
+            try? await fetcher.shutdown()
+            throw error
+        }
+        try await fetcher.shutdown()
     }
 
     @Test func aFetchWaitingForItsLockStripeIsWokenWhenThisProcessLetsGo() async throws {
         let server = try await TestServer.start()
         let (slow, mate) = try Self.stripeMates(server)
         try await withTempDir { dir in
-            let fetcher = try Self.fetcher(dir)
-            async let first = fetcher.fetch(slow)
-            try await Self.untilRequested(server, "/slow/stripe-a")
-            let second = await fetcher.fetch(mate)  // finds the stripe held by the slow download
-            #expect(await first.status == .fetched && second.status == .fetched)
-            #expect(fetcher.stripes.wakeups == 1)  // woken, not polling
-            #expect(try fetcher.store.metadata(for: CacheKey(url: mate))?.size == 3000)
-            try await fetcher.shutdown()
+            try await Self.withFetcher(dir) { fetcher in
+                async let first = fetcher.fetch(slow)
+                try await Self.untilRequested(server, "/slow/stripe-a")
+                let second = await fetcher.fetch(mate)  // finds the stripe held by the slow download
+                #expect(await first.status == .fetched && second.status == .fetched)
+                #expect(fetcher.stripes.wakeups == 1)  // woken, not polling
+                #expect(try fetcher.store.metadata(for: CacheKey(url: mate))?.size == 3000)
+            }
         }
         await server.stop()
     }
@@ -49,17 +61,17 @@ struct FetcherTests {
         let server = try await TestServer.start()
         let (slow, mate) = try Self.stripeMates(server)
         try await withTempDir { dir in
-            let plain = try Self.fetcher(dir)
-            #expect(await plain.fetch(mate).status == .fetched)
-            try await plain.shutdown()
-            let forcing = try Self.fetcher(dir, force: true)
-            async let first = forcing.fetch(slow)
-            try await Self.untilRequested(server, "/slow/stripe-a")
-            let second = await forcing.fetch(mate)
-            #expect(await first.status == .fetched)
-            #expect(second.status == .fetched)  // the wait was for another URL: --force still holds
-            #expect(server.requests(prefix: "/file/stripe-b") == 2)
-            try await forcing.shutdown()
+            try await Self.withFetcher(dir) { plain in
+                #expect(await plain.fetch(mate).status == .fetched)
+            }
+            try await Self.withFetcher(dir, force: true) { forcing in
+                async let first = forcing.fetch(slow)
+                try await Self.untilRequested(server, "/slow/stripe-a")
+                let second = await forcing.fetch(mate)
+                #expect(await first.status == .fetched)
+                #expect(second.status == .fetched)  // the wait was for another URL: --force still holds
+                #expect(server.requests(prefix: "/file/stripe-b") == 2)
+            }
         }
         await server.stop()
     }
@@ -68,20 +80,21 @@ struct FetcherTests {
         let server = try await TestServer.start()
         let (slow, mate) = try Self.stripeMates(server, delay: 1000)  // the slow one holds the stripe for 3 s or more
         try await withTempDir { dir in
-            let fetcher = try Self.fetcher(dir)
-            let first = Task { await fetcher.fetch(slow) }
-            try await Self.untilRequested(server, "/slow/stripe-a")
-            let second = Task { await fetcher.fetch(mate) }
-            try await Task.sleep(nanoseconds: 100_000_000)  // let it find the stripe held and wait
-            second.cancel()
-            let outcome = await second.value
-            #expect(outcome.status == .failed)
-            #expect(server.requests(prefix: "/file/stripe-b") == 0)
-            #expect(server.requests(prefix: "/slow/stripe-a") == 1)
-            // The slow download is still going: the cancelled fetch did not wait for it.
-            #expect(fetcher.stripes.wakeups == 0)
-            #expect(await first.value.status == .fetched)
-            try await fetcher.shutdown()
+            try await Self.withFetcher(dir) { fetcher in
+                let first = Task { await fetcher.fetch(slow) }
+                defer { first.cancel() }  // a no-op once it ended; ends it if a wait below failed
+                try await Self.untilRequested(server, "/slow/stripe-a")
+                let second = Task { await fetcher.fetch(mate) }
+                try await Task.sleep(nanoseconds: 100_000_000)  // let it find the stripe held and wait
+                second.cancel()
+                let outcome = await second.value
+                #expect(outcome.status == .failed)
+                #expect(server.requests(prefix: "/file/stripe-b") == 0)
+                #expect(server.requests(prefix: "/slow/stripe-a") == 1)
+                // The slow download is still going: the cancelled fetch did not wait for it.
+                #expect(fetcher.stripes.wakeups == 0)
+                #expect(await first.value.status == .fetched)
+            }
         }
         await server.stop()
     }

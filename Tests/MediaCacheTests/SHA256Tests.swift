@@ -83,6 +83,7 @@ struct SHA256Tests {
             var rng = SplitMix64(seed: 12)
             let bytes = Self.randomBytes(3 * 1024 * 1024 + 77, &rng)
             let writer = try AtomicWriter(directory: fd, path: dir, target: "entry", tag: "test")
+            defer { writer.discard() }  // never committed
 
             // When: written as raw pieces, byte arrays and batches of received buffers (an empty one among them)
             var start = 0
@@ -118,6 +119,7 @@ struct SHA256Tests {
             var rng = SplitMix64(seed: 4)
             let bodies = (0..<4).map { index in Self.randomBytes(1_000_000 + index * 123_457, &rng) }
             let writers = try (0..<4).map { try AtomicWriter(directory: fd, path: dir, target: "w\($0)", tag: "test") }
+            defer { for writer in writers { writer.discard() } }  // never committed
             nonisolated(unsafe) let shared = writers  // each thread uses only its own writer
 
             // When: each is written in 256 KiB batches on its own thread, all at once

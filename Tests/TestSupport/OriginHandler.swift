@@ -76,6 +76,23 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body.prefix(size / 2))))))
                 .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        case "gate":
+            // Both answers go out on this server's one event loop thread.
+            let loop = context.eventLoop
+            let bound = NIOLoopBound((self, context), eventLoop: loop)
+            let seed = TestServer.seed(name, version: 0)
+            let answer: @Sendable () -> Void = {
+                loop.execute {
+                    let (handler, context) = bound.value
+                    handler.sendStream(context, headers: [], seed: seed, size: size)
+                }
+            }
+            for ready in server.reachGate(name, partner: query["with"] ?? "", answer: answer) { ready() }
+            loop.assumeIsolated().scheduleTask(in: .seconds(120)) {
+                guard server.abandonGate(name) else { return }
+                let (handler, context) = bound.value
+                handler.send(context, status: .gatewayTimeout, headers: [], body: Array("gate partner never came\n".utf8))
+            }
         case "hang":
             _ = seen
         default:

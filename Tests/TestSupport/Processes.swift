@@ -57,6 +57,22 @@ public enum CLI {
     }
 }
 
+extension Process {
+    /// Waits at most `timeout` seconds for the process to end, then kills it
+    /// (SIGKILL) and reaps it; returns false when it had to be killed.
+    /// Every wait for a child in the tests goes through this, so a hung child
+    /// fails its test instead of hanging the run.
+    @discardableResult
+    public func waitUntilExit(timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning && Date() < deadline { usleep(2_000) }
+        let ended = !isRunning
+        if !ended { kill(processIdentifier, SIGKILL) }
+        waitUntilExit()
+        return ended
+    }
+}
+
 /// A child process whose output is collected while it runs (no pipe ever fills up).
 public final class RunningProcess: @unchecked Sendable {
     public let process: Process
@@ -91,12 +107,7 @@ public final class RunningProcess: @unchecked Sendable {
 
     /// Waits for the process to end (killing it after `timeout` seconds) and collects its output.
     public func wait(timeout: Double = 120) throws -> ProcessResult {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(2_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
+        process.waitUntilExit(timeout: timeout)
         defer {
             try? FileManager.default.removeItem(atPath: outFile)
             try? FileManager.default.removeItem(atPath: errFile)

@@ -19,6 +19,8 @@ import NIOPosix
 ///     /loop/a, /loop/b                     redirect to each other
 ///     /cutoff/NAME?size=N                  Content-Length N, then closes halfway
 ///     /hang                                never answers
+///     /gate/NAME?with=OTHER&size=N         answers (like /file) only once /gate/OTHER has been
+///                                          requested too; 504 after 120 s without it
 public final class TestServer: Sendable {
     public let port: Int
     private let channel: any Channel
@@ -28,6 +30,10 @@ public final class TestServer: Sendable {
     struct State {
         var counts: [String: Int] = [:]
         var versions: [String: Int] = [:]
+        var connections = 0
+        /// Gates that have been requested, and the answers waiting for their partner.
+        var gatesReached: Set<String> = []
+        var gatesWaiting: [String: @Sendable () -> Void] = [:]
     }
 
     private init(port: Int, channel: any Channel, group: MultiThreadedEventLoopGroup) {
@@ -44,7 +50,8 @@ public final class TestServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                box.withLockedValue { $0 }?.state.withLockedValue { $0.connections += 1 }
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
                     channel.pipeline.addHandler(OriginHandler(server: { box.withLockedValue { $0 } }))
                 }
             }
@@ -68,6 +75,31 @@ public final class TestServer: Sendable {
         state.withLockedValue { $0.counts.filter { $0.key.hasPrefix(prefix) }.values.reduce(0, +) }
     }
     public var totalRequests: Int { state.withLockedValue { $0.counts.values.reduce(0, +) } }
+
+    /// TCP connections accepted so far.
+    public var acceptedConnections: Int { state.withLockedValue { $0.connections } }
+
+    /// Waits until the origin has seen `count` requests with `prefix`; throws after `timeout` seconds.
+    public func waitForRequests(prefix: String, count: Int = 1, timeout: Double = 30) async throws {
+        try await waitUntil("\(count) request(s) to \(prefix)", timeout: timeout) { requests(prefix: prefix) >= count }
+    }
+
+    /// Marks gate `name` reached. Returns the answers to send now: this one
+    /// and its partner's when `partner` was reached already, else none (this
+    /// one waits, kept with `answer`).
+    func reachGate(_ name: String, partner: String, answer: @escaping @Sendable () -> Void) -> [@Sendable () -> Void] {
+        state.withLockedValue { state in
+            state.gatesReached.insert(name)
+            guard state.gatesReached.contains(partner) else {
+                state.gatesWaiting[name] = answer
+                return []
+            }
+            return [answer] + (state.gatesWaiting.removeValue(forKey: partner).map { [$0] } ?? [])
+        }
+    }
+
+    /// Takes the waiting answer of gate `name`, if it still waits.
+    func abandonGate(_ name: String) -> Bool { state.withLockedValue { $0.gatesWaiting.removeValue(forKey: name) != nil } }
 
     /// Changes what /file/NAME serves (and its ETag), as an origin updating a file would.
     public func bumpVersion(_ name: String) { state.withLockedValue { $0.versions[name, default: 0] += 1 } }

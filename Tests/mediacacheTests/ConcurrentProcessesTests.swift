@@ -13,18 +13,6 @@ private struct Tally {
     var unexpected: [String] = []
 }
 
-/// A small deterministic generator, so a failing run can be replayed.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(bound))
-    }
-}
-
 @Suite("Many processes on one cache directory")
 struct ConcurrentProcessesTests {
     static let urls = (0..<16).map { "https://cdn.example/m/\($0).jpg" }
@@ -45,7 +33,7 @@ struct ConcurrentProcessesTests {
                 done.enter()
                 Thread.detachNewThread {
                     defer { done.leave() }
-                    var random = SplitMix(state: UInt64(worker + 1))
+                    var random = SeededRandom(seed: UInt64(worker + 1))
                     for _ in 0..<operations {
                         let url = Self.urls[random.next(Self.urls.count)]
                         let roll = random.next(100)

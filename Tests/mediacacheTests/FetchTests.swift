@@ -280,19 +280,30 @@ struct FetchTests {
 
     @Test func twoConcurrentFetchesDownloadEachURLOnce() async throws {
         try await withOrigin { (server, dir) async throws in
+            // Given: twelve slow URLs, and for each process a gate the origin
+            // answers only once the other process has reached its own gate:
+            // neither run can finish before both have started fetching
             let urls = (0..<12).map { server.url("/slow/c\($0)?size=40000&chunks=4&delay=50") }
-            Files.write(dir + "/urls.txt", Array(urls.joined(separator: "\n").utf8))
-            let first = try CLI.launch(["fetch", "-j", "4", "-i", dir + "/urls.txt", "--cache-dir", dir + "/c"])
-            let second = try CLI.launch(["fetch", "-j", "4", "-i", dir + "/urls.txt", "--cache-dir", dir + "/c"])
+            let gates = [server.url("/gate/a?with=b&size=100"), server.url("/gate/b?with=a&size=100")]
+            for (index, gate) in gates.enumerated() {
+                Files.write(dir + "/urls\(index).txt", Array(([gate] + urls).joined(separator: "\n").utf8))
+            }
+
+            // When: two processes fetch the same list at once
+            let first = try CLI.launch(["fetch", "-j", "4", "-i", dir + "/urls0.txt", "--cache-dir", dir + "/c"])
+            let second = try CLI.launch(["fetch", "-j", "4", "-i", dir + "/urls1.txt", "--cache-dir", dir + "/c"])
             let a = try first.wait()
             let b = try second.wait()
+
+            // Then: both passed their gates, so they overlapped; each URL was downloaded once, whole
             #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+            #expect(server.requests(prefix: "/gate/a") == 1 && server.requests(prefix: "/gate/b") == 1)
             for (i, url) in urls.enumerated() {
                 #expect(server.requests(to: "/slow/c\(i)?size=40000&chunks=4&delay=50") == 1)
                 #expect(try cached(dir + "/c", url) == TestServer.body("c\(i)", size: 40000))
             }
             let statuses = rows(a).map { $0[0] } + rows(b).map { $0[0] }
-            #expect(statuses.filter { $0 == "fetched" }.count == 12 && statuses.filter { $0 == "cached" }.count == 12)
+            #expect(statuses.filter { $0 == "fetched" }.count == 12 + 2 && statuses.filter { $0 == "cached" }.count == 12)
         }
     }
 

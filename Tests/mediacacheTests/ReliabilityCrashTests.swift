@@ -131,7 +131,7 @@ final class PipedProcess: @unchecked Sendable {
 
     /// Reaps the child and closes the pipe; returns how it ended.
     func reap() -> Process.TerminationReason {
-        process.waitUntilExit()
+        process.waitUntilExit(timeout: 60)
         try? input.fileHandleForWriting.close()
         return process.terminationReason
     }

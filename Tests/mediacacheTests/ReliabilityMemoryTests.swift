@@ -61,7 +61,8 @@ struct ReliabilityMemoryTests {
             }.start()
         }
         var peak = 0
-        while process.isRunning {
+        let deadline = Date().addingTimeInterval(300)
+        while process.isRunning && Date() < deadline {
             // VmHWM is the high-water mark: the last reading before exit holds the peak so far.
             if let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
                 let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
@@ -71,7 +72,7 @@ struct ReliabilityMemoryTests {
             }
             usleep(5_000)
         }
-        process.waitUntilExit()
+        process.waitUntilExit(timeout: 0)  // killed if it outlived the deadline
         return (process.terminationStatus, peak)
     }
 }

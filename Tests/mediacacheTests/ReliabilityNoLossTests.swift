@@ -22,13 +22,14 @@ struct ReliabilityNoLossTests {
             // When: each worker puts its URLs, reads one back after each put, and
             // now and then fetches the shared URLs, prunes and reads the stats
             await Reliability.onThreads(workers) { worker in
+                var random = SeededRandom(seed: UInt64(worker + 1))
                 for index in 0..<perWorker {
                     let name = "w\(worker)-\(index)"
                     let file = dir + "/" + name
                     Files.write(file, TestServer.body(name, size: 1000 + 97 * index))
                     let put = try? CLI.run(["put", "-q", "http://lost.invalid/\(name)", file] + common)
                     if put?.status == 0 { tally.put() } else { tally.fail("put \(name): \(put?.stderr ?? "no launch")") }
-                    let back = "w\(worker)-\(Int.random(in: 0...index))"
+                    let back = "w\(worker)-\(Int.random(in: 0...index, using: &random))"
                     let get = try? CLI.run(["get", "http://lost.invalid/\(back)"] + common)
                     tally.got(hit: get?.status == 0)
                     if get.map({ [UInt8]($0.stdout) }) != TestServer.body(back, size: 1000 + 97 * Int(back.split(separator: "-")[1])!) {

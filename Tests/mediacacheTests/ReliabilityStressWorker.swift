@@ -9,30 +9,37 @@ struct StressWorker {
     let tally: StressTally
     /// Chance in 100 that a command is killed with SIGKILL 2-40 ms after it starts.
     var killPercent = 0
+    /// This worker's seeded generator (the seed is its index), so a failing run's choices can be replayed.
+    let dice: Dice
+
+    final class Dice {
+        var random: SeededRandom
+        init(seed: UInt64) { random = SeededRandom(seed: seed) }
+    }
 
     /// Runs `ReliabilityStressTests.workers` threads of random commands for `seconds`; returns what they saw.
     static func run(universe: StressUniverse, common: [String], seconds: Double, killPercent: Int = 0) async -> StressTally {
         let tally = StressTally()
         let deadline = Date().addingTimeInterval(seconds)
-        await Reliability.onThreads(ReliabilityStressTests.workers) { _ in
-            var random = SystemRandomNumberGenerator()
-            let worker = StressWorker(universe: universe, common: common, tally: tally, killPercent: killPercent)
-            while Date() < deadline { worker.runOne(using: &random) }
+        await Reliability.onThreads(ReliabilityStressTests.workers) { index in
+            let worker = StressWorker(
+                universe: universe, common: common, tally: tally, killPercent: killPercent, dice: Dice(seed: UInt64(index + 1)))
+            while Date() < deadline { worker.runOne() }
         }
         return tally
     }
 
-    func runOne(using random: inout SystemRandomNumberGenerator) {
-        let item = universe.items.randomElement(using: &random)!
-        let roll = Int.random(in: 0..<100, using: &random)
+    func runOne() {
+        let item = universe.items.randomElement(using: &dice.random)!
+        let roll = Int.random(in: 0..<100, using: &dice.random)
         switch roll {
         case 0..<35: get(item)
         case 35..<40: getPath(item)
         case 40..<60:
-            let version = item.versions.randomElement(using: &random)!
+            let version = item.versions.randomElement(using: &dice.random)!
             run("put", ["put", "-q", item.url, version.file]) { _ in tally.put() }
         case 60..<75:
-            let urls = (0..<Int.random(in: 1...3, using: &random)).map { _ in universe.fetchable.randomElement(using: &random)!.url }
+            let urls = (0..<Int.random(in: 1...3, using: &dice.random)).map { _ in universe.fetchable.randomElement(using: &dice.random)!.url }
             fetch(Array(Set(urls)))
         case 75..<82: run("evict", ["evict", "-q", item.url])
         case 82..<88: run("prune", ["prune", "-q"])
@@ -49,9 +56,9 @@ struct StressWorker {
             tally.fail("\(name): launch failed")
             return nil
         }
-        let kill = killPercent > 0 && Int.random(in: 0..<100) < killPercent
+        let kill = killPercent > 0 && dice.random.next(100) < killPercent
         if kill {
-            usleep(UInt32.random(in: 2_000...40_000))
+            usleep(UInt32.random(in: 2_000...40_000, using: &dice.random))
             process.signal(SIGKILL)
         }
         guard let result = try? process.wait(timeout: 60) else {

@@ -84,6 +84,7 @@ extension CacheStore {
     ) throws(MediaCacheError) -> StoreResult {
         let writer: AtomicWriter
         if let written { writer = written.value } else { writer = try beginEntry(key) }
+        defer { writer.discard() }  // a no-op once committed
         try writer.write(tail)
         return try commitEntry(writer, key: key, metadata: metadata, lockHeld: true, enforceLimit: false)
     }

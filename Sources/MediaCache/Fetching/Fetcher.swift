@@ -17,18 +17,40 @@ public final class Fetcher: Sendable {
     public let store: CacheStore
     public let settings: FetchSettings
     let client: HTTPClient
+    /// Whether `shutdown()` closes `client` (false when it is shared with, and owned by, another fetcher).
+    private let ownsClient: Bool
     let threadPool: NIOThreadPool
     /// Body bytes received so far, across all transfers (for progress).
     let progress = NIOLockedValueBox<Int64>(0)
     /// Bodies announced so far (count, and the sum of their Content-Length), for an ETA.
     let announced = NIOLockedValueBox<(bodies: Int, bytes: Int64)>((0, 0))
     /// The key-lock stripes this fetcher's downloads hold.
-    let stripes = StripeWaits()
+    let stripes: StripeWaits
 
     public init(store: CacheStore, settings: FetchSettings, threadPool: NIOThreadPool = .singleton) {
         self.store = store
         self.settings = settings
         self.threadPool = threadPool
+        client = Self.makeClient(settings)
+        ownsClient = true
+        stripes = StripeWaits()
+    }
+
+    /// A fetcher with other per-request settings that shares `other`'s
+    /// connection pool and lock stripes; its `shutdown()` leaves them open.
+    ///
+    /// The pool's own settings (connect and idle timeouts, connections per
+    /// host) stay `other`'s.
+    init(sharing other: Fetcher, settings: FetchSettings) {
+        store = other.store
+        self.settings = settings
+        threadPool = other.threadPool
+        client = other.client
+        ownsClient = false
+        stripes = other.stripes
+    }
+
+    private static func makeClient(_ settings: FetchSettings) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(
@@ -43,7 +65,7 @@ public final class Fetcher: Sendable {
         // AsyncHTTPClient offers for setting a connection's channel options).
         configuration.http1_1ConnectionDebugInitializer = Self.tuneReads
         configuration.http2ConnectionDebugInitializer = Self.tuneReads
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// The most one socket read takes in.
@@ -65,7 +87,7 @@ public final class Fetcher: Sendable {
 
     /// Closes the connection pool. Call once, after the last fetch.
     public func shutdown() async throws {
-        try await client.shutdown()
+        if ownsClient { try await client.shutdown() }
     }
 
     /// Body bytes received so far by this fetcher.
@@ -97,12 +119,12 @@ public final class Fetcher: Sendable {
             var next = unique.makeIterator()
             for _ in 0..<max(1, settings.jobs) {
                 guard let url = next.next() else { break }
-                group.addTask { await self.fetch(url) }
+                group.addTask { await self.fetch(url, enforcingLimit: false) }
             }
             for await outcome in group {
                 onEach(outcome)
                 outcomes.append(outcome)
-                if let url = next.next() { group.addTask { await self.fetch(url) } }
+                if let url = next.next() { group.addTask { await self.fetch(url, enforcingLimit: false) } }
             }
         }
         var run = FetchRun(outcomes: outcomes)
@@ -119,9 +141,16 @@ public final class Fetcher: Sendable {
 
     // MARK: - One URL
 
-    /// Makes sure `url` is cached: a hit, a revalidation, or a download.
+    /// Makes sure `url` is cached: a hit, a revalidation, or a download,
+    /// after which the size limit is enforced (never evicting this entry).
     /// Never throws; failures come back as an outcome with an error.
     public func fetch(_ url: String) async -> FetchOutcome {
+        await fetch(url, enforcingLimit: true)
+    }
+
+    /// `fetch(_:)`, leaving the size limit to the caller when `enforcingLimit`
+    /// is false (`fetchAll` enforces it once, after the whole run).
+    func fetch(_ url: String, enforcingLimit: Bool) async -> FetchOutcome {
         let key: CacheKey
         do {
             key = try store.key(for: url)
@@ -154,18 +183,24 @@ public final class Fetcher: Sendable {
                     return outcome
                 case .locked(let lock, let validators):
                     stripes.hold(stripe, for: key.name)
-                    defer {
-                        lock.value.unlock()
-                        stripes.release(stripe, for: key.name)  // after the unlock, so that whoever it wakes can take the lock
-                    }
+                    let outcome: FetchOutcome
                     // The shared tier (issue 14): its levels before the origin, and what the origin served to them.
                     if validators == nil, !settings.force, let remote = settings.remote,
                         let hit = await remote.fetch(url, key: key, store: store)
                     {
-                        return hit
+                        outcome = hit
+                    } else {
+                        outcome = await download(url, key: key, conditional: validators)
+                        if outcome.status == .fetched { settings.remote?.enqueueUpload(key, store: store) }
                     }
-                    let outcome = await download(url, key: key, conditional: validators)
-                    if outcome.status == .fetched { settings.remote?.enqueueUpload(key, store: store) }
+                    lock.value.unlock()
+                    stripes.release(stripe, for: key.name)  // after the unlock, so that whoever it wakes can take the lock
+                    // Evicting after the unlock: with it held, the engine would skip this key's stripe as busy.
+                    if enforcingLimit && outcome.status == .fetched {
+                        let protected: Set<String> = [key.name]
+                        // The entry is stored either way; a failed eviction leaves the next write to retry it.
+                        _ = try? await offload { [store] in try store.enforceLimitIfOver(protecting: protected) }
+                    }
                     return outcome
                 case .busy:
                     if let released = await stripes.waitIfHeld(stripe) {
@@ -215,8 +250,15 @@ public final class Fetcher: Sendable {
                         url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: validators.contentType,
                         etag: validators.etag, lastModified: validators.lastModified)
                     let transferred = body.transferred
-                    let result = try await offload { [store] in
-                        try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
+                    let result: StoreResult
+                    do {
+                        result = try await offload { [store] in
+                            try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
+                        }
+                    } catch {
+                        // Not run at all (the thread pool is gone): the temp file is still ours to delete.
+                        if let written = body.written { try? await offload { written.value.discard() } }
+                        throw error
                     }
                     return FetchOutcome(
                         url: url, status: .fetched, size: result.size, transferred: transferred, path: result.path, key: key,
@@ -270,12 +312,3 @@ public struct FetchRun: Sendable {
     public var overLimit = false
 }
 
-extension MediaCache {
-    /// Makes sure `url` is cached, downloading it on a miss (see `Fetcher`).
-    public func fetch(_ url: String, settings: FetchSettings = FetchSettings()) async throws -> FetchOutcome {
-        let fetcher = Fetcher(store: store, settings: settings, threadPool: threadPool)
-        let outcome = await fetcher.fetch(url)
-        try await fetcher.shutdown()
-        return outcome
-    }
-}

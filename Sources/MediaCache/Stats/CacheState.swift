@@ -128,6 +128,7 @@ extension CacheLayout {
             // overwrite, torn or not, leaves a whole record beside it.
             let slot = Self.slot(state) ?? Array(state.encoded().utf8)
             let writer = try AtomicWriter(directory: privateFD.fd, path: privatePath, target: "state", tag: "state")
+            defer { writer.discard() }  // a no-op once committed
             try writer.write(slot.count == Self.stateRecordSize ? slot + slot : slot)
             try writer.commit()
         }

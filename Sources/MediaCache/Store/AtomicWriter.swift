@@ -12,8 +12,9 @@ import Darwin
 /// Bytes go to a temp file in the target's directory; `commit` gives it the
 /// target's name in one step, so a reader sees the old file, the new file,
 /// or none — never a partial one (invariant 1). Data written is hashed as it
-/// streams (invariant 4). If the writer is dropped without `commit`, or any
-/// step fails, the temp file is deleted.
+/// streams (invariant 4). If any step fails, the temp file is deleted; a
+/// writer given up on must be ended with `discard()` (a `defer` right after
+/// creating it is the usual way; it does nothing after `commit`).
 ///
 /// On Linux the temp file is unnamed (`O_TMPFILE`) and `commit` links it in.
 /// Two reasons: the inode is allocated without the directory's lock, so
@@ -53,7 +54,9 @@ final class AtomicWriter {
         let name = Self.tempName(tag: tag)
         fd = openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else {
-            throw .io(operation: "cannot create temp file in", path: path, errno: errno)
+            let code = errno
+            finished = true  // nothing to discard; deinit runs for this half-made writer too
+            throw .io(operation: "cannot create temp file in", path: path, errno: code)
         }
         tempName = name
         TempFileRegistry.add(tempPath(name))
@@ -81,7 +84,11 @@ final class AtomicWriter {
     /// The temp file's path for messages.
     private var tempDescription: String { tempName.map(tempPath) ?? "\(directoryPath)/(unnamed temp file)" }
 
-    deinit { discard() }
+    /// Does no blocking work, whichever thread drops the writer: callers end
+    /// every writer with `commit` or `discard`, on a thread that may block.
+    deinit {
+        assert(finished, "AtomicWriter dropped without commit() or discard(): its temp file is left behind")
+    }
 
     /// Appends bytes, hashing them on the way.
     func write(_ bytes: UnsafeRawBufferPointer) throws(MediaCacheError) {

@@ -85,7 +85,7 @@ struct CacheLayout: Sendable {
             try makeDirectories(String(path[..<slash]), mode: 0o755)
         }
         if mkdir(path, mode) != 0 && errno != EEXIST {
-            throw .io(operation: "cannot create cache directory", path: path, errno: errno)
+            throw .cannotCreateDirectory(path: path, errno: errno)
         }
         if mode & 0o7000 != 0 { chmod(path, mode) }
     }

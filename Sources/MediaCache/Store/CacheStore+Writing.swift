@@ -43,6 +43,7 @@ extension CacheStore {
     ) throws(MediaCacheError) -> StoreResult {
         let key = try key(for: url)
         let writer = try beginEntry(key)
+        defer { writer.discard() }  // a no-op once committed
         if !prefix.isEmpty { try writer.write(prefix) }
         try writer.copy(from: fd, sourcePath: sourceName)
         let metadata = EntryMetadata(url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: contentType)
@@ -54,6 +55,7 @@ extension CacheStore {
     public func store(_ bytes: [UInt8], for url: String, contentType: String? = nil) throws(MediaCacheError) -> StoreResult {
         let key = try key(for: url)
         let writer = try beginEntry(key)
+        defer { writer.discard() }  // a no-op once committed
         try writer.write(bytes)
         let metadata = EntryMetadata(url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: contentType)
         return try commitEntry(writer, key: key, metadata: metadata)
@@ -88,6 +90,7 @@ extension CacheStore {
         metadata.file = writer.identity()
         let encoded = Array(metadata.encoded().utf8)
         let metaWriter = writer.setAttribute(EntryMetadata.attributeName, encoded) ? nil : try layout.sidecar(encoded, for: key)
+        defer { metaWriter?.discard() }  // a no-op once committed
         let link = configuration.dedupe ? linkTarget(for: metadata, key: key) : nil
 
         let (old, linked) = try publish(writer, metaWriter, key: key, lockHeld: lockHeld, link: link)
@@ -167,6 +170,19 @@ extension CacheStore {
     func belowFreeFloor() -> Bool {
         guard let floor = configuration.minFreeBytes, let free = Posix.freeBytes(layout.rootFD.fd) else { return false }
         return free < floor
+    }
+
+    /// Brings the cache under its limits, as `enforceLimit(protecting:)`
+    /// does, if the shared size account says it is over one (or does not
+    /// know yet), or the file system is below its free-space floor.
+    /// - Important: Disk I/O: takes the state lock; scans the directory only when over.
+    @discardableResult
+    func enforceLimitIfOver(protecting protected: Set<String>) throws(MediaCacheError) -> EvictionResult? {
+        let over = try layout.updateState { state in
+            !state.accountKnown || state.accountBytes > configuration.maxBytes
+                || configuration.maxEntries.map { state.accountEntries > Int64($0) } ?? false
+        }
+        return over || belowFreeFloor() ? try enforceLimit(protecting: protected) : nil
     }
 
     /// Brings the cache under its size and entry limits (down to the

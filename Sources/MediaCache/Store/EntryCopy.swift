@@ -37,3 +37,62 @@ extension CacheStore.OpenEntry {
         }
     }
 }
+
+extension CacheStore.OpenEntry {
+    /// Copies the entry's bytes to the file at `path` through the atomic
+    /// writer: a temp file in `path`'s directory, renamed over it at the end.
+    /// A failed copy (a full disk, an interruption) leaves any earlier file
+    /// at `path` whole and no partial one.
+    ///
+    /// A symlink is followed (its target is replaced); a path that is not a
+    /// regular file, such as `/dev/null` or a pipe, is written in place.
+    /// - Important: Disk I/O; blocks until every byte is written.
+    public func copy(toFile path: String) throws(MediaCacheError) {
+        var target = path
+        var info = stat()
+        if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK, let resolved = realpath(path, nil) {
+            target = String(cString: resolved)
+            free(resolved)
+        }
+        if stat(target, &info) == 0 && !Posix.isRegular(info) {
+            let fd = open(target, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            guard fd >= 0 else { throw .io(operation: "cannot write", path: path, errno: errno) }
+            defer { Posix.closeQuietly(fd) }
+            return try copy(to: fd, destination: path)
+        }
+        let (directory, name) = Self.split(target)
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { throw .io(operation: "cannot write", path: path, errno: errno) }
+        defer { Posix.closeQuietly(directoryFD) }
+        let writer = try AtomicWriter(directory: directoryFD, path: directory, target: name, tag: "output")
+        defer { writer.discard() }  // a no-op once committed
+        do throws(MediaCacheError) {
+            try copy(into: writer)
+            try writer.commit()
+        } catch .io(_, let failed, let code) where failed != self.path {
+            throw .io(operation: "cannot write", path: path, errno: code)  // name the output, not its temp file
+        }
+    }
+
+    /// Appends every byte of the entry to `writer`, 1 MiB at a time.
+    private func copy(into writer: AtomicWriter) throws(MediaCacheError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset: off_t = 0
+        while true {
+            let count = pread(fd, buffer.baseAddress, buffer.count, offset)
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { throw .io(operation: "cannot read", path: path, errno: errno) }
+            if count == 0 { return }
+            try writer.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += off_t(count)
+        }
+    }
+
+    /// `path`'s directory and last component ("." for a bare name).
+    private static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+}

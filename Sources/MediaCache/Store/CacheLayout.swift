@@ -80,7 +80,7 @@ struct CacheLayout: Sendable {
             return
         }
         // A file above the path: the directory does not exist and cannot be made.
-        if errno == ENOTDIR { throw .io(operation: "cannot create cache directory", path: path, errno: ENOTDIR) }
+        if errno == ENOTDIR { throw .cannotCreateDirectory(path: path, errno: ENOTDIR) }
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try makeDirectories(String(path[..<slash]), mode: 0o755)
         }

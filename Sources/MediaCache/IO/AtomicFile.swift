@@ -15,6 +15,18 @@ public enum AtomicFile {
     /// Writes `text` to `path`, replacing what was there (mode 0644 before the umask).
     /// - Important: Disk I/O.
     public static func write(_ text: String, to path: String) throws(MediaCacheError) {
+        let (writer, directory) = try writer(replacing: path)
+        defer { writer.discard() }  // a no-op once committed
+        try withExtendedLifetime(directory) { () throws(MediaCacheError) in
+            try writer.write(Array(text.utf8))
+            try writer.commit()
+        }
+    }
+
+    /// A writer whose commit replaces `path`: its temp file is in `path`'s
+    /// own directory. Keep the returned directory handle until the commit.
+    /// - Important: Disk I/O.
+    static func writer(replacing path: String) throws(MediaCacheError) -> (AtomicWriter, FileHandle) {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -24,8 +36,6 @@ public enum AtomicFile {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(operation: "cannot write into", path: directory, errno: errno) }
         let handle = FileHandle(fd)
-        let writer = try AtomicWriter(directory: handle.fd, path: directory, target: name, tag: name.prefix(20))
-        try writer.write(Array(text.utf8))
-        try writer.commit()
+        return (try AtomicWriter(directory: handle.fd, path: directory, target: name, tag: name.prefix(20)), handle)
     }
 }

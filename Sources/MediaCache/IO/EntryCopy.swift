@@ -60,15 +60,19 @@ extension CacheStore.OpenEntry {
             defer { Posix.closeQuietly(fd) }
             return try copy(to: fd, destination: path)
         }
-        let (directory, name) = Self.split(target)
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { throw .io(operation: "cannot write", path: path, errno: errno) }
-        defer { Posix.closeQuietly(directoryFD) }
-        let writer = try AtomicWriter(directory: directoryFD, path: directory, target: name, tag: "output")
+        let writer: AtomicWriter
+        let directory: FileHandle
+        do throws(MediaCacheError) {
+            (writer, directory) = try AtomicFile.writer(replacing: target)
+        } catch .io(_, _, let code) {
+            throw .io(operation: "cannot write", path: path, errno: code)
+        }
         defer { writer.discard() }  // a no-op once committed
         do throws(MediaCacheError) {
-            try copy(into: writer)
-            try writer.commit()
+            try withExtendedLifetime(directory) { () throws(MediaCacheError) in
+                try copy(into: writer)
+                try writer.commit()
+            }
         } catch .io(_, let failed, let code) where failed != self.path {
             throw .io(operation: "cannot write", path: path, errno: code)  // name the output, not its temp file
         }
@@ -80,19 +84,11 @@ extension CacheStore.OpenEntry {
         defer { buffer.deallocate() }
         var offset: off_t = 0
         while true {
-            let count = pread(fd, buffer.baseAddress, buffer.count, offset)
-            if count < 0 && errno == EINTR { continue }
+            let count = Posix.read(fd, into: buffer, at: offset)
             if count < 0 { throw .io(operation: "cannot read", path: path, errno: errno) }
             if count == 0 { return }
             try writer.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             offset += off_t(count)
         }
-    }
-
-    /// `path`'s directory and last component ("." for a bare name).
-    private static func split(_ path: String) -> (directory: String, name: String) {
-        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
-        let directory = String(path[..<slash])
-        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
     }
 }

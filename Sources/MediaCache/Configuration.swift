@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How a cache is opened: where it lives and its limits.
@@ -110,7 +110,8 @@ public struct CacheConfiguration: Sendable, Equatable {
             switch value.trimmingSpaces().lowercased() {
             case "1", "true", "yes", "on": config.dedupe = true
             case "0", "false", "no", "off": config.dedupe = false
-            default: throw .invalidSetting(name: "MEDIACACHE_DEDUPE", value: value, expected: "1 to store identical bodies once, or 0")
+            default:
+                throw .invalidSetting(name: "MEDIACACHE_DEDUPE", value: value, expected: "1 to store identical bodies once, or 0")
             }
         }
         if let vllmPython {
@@ -206,7 +207,9 @@ public enum DurationText {
         var parts = 0
         for character in body {
             if let unit = units[character] {
-                guard let value = Double(number), value.isFinite, value >= 0, number.first?.isNumber == true else { throw invalid }
+                guard let value = Double(number), value.isFinite, value >= 0, number.first?.isNumber == true else {
+                    throw invalid
+                }
                 total += value * unit
                 number = ""
                 parts += 1

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import CAllocator
-import Glibc
+    import CAllocator
+    import Glibc
 #endif
 
 /// glibc's allocator, set up for a process that streams large buffers.
@@ -23,9 +23,9 @@ import Glibc
 enum AllocatorTuning {
     static func keepFreedMemory() {
         #if canImport(Glibc)
-        if let tunables = getenv("GLIBC_TUNABLES"), String(cString: tunables).contains("glibc.malloc.") { return }
-        _ = mallopt(M_MMAP_THRESHOLD, 4 << 20)  // blocks under 4 MiB come from the heap, always
-        _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)  // and the heap keeps up to 64 MiB free at its top
+            if let tunables = getenv("GLIBC_TUNABLES"), String(cString: tunables).contains("glibc.malloc.") { return }
+            _ = mallopt(M_MMAP_THRESHOLD, 4 << 20)  // blocks under 4 MiB come from the heap, always
+            _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)  // and the heap keeps up to 64 MiB free at its top
         #endif
     }
 }

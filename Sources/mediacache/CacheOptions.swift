@@ -2,7 +2,7 @@ import ArgumentParser
 import MediaCache
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Each command pulls in only the groups that matter to it, so its help page
@@ -68,7 +68,10 @@ struct WriteOptions: ParsableArguments {
 
 /// `--dedupe`: for the commands that store bodies (`put`, `fetch`, `get --fetch`).
 struct DedupeOption: ParsableArguments {
-    @Flag(help: "Store identical bodies once: bytes another entry already holds become a hard link to it (default: $MEDIACACHE_DEDUPE=1 or off; see docs/format.md for what vLLM then sees).")
+    @Flag(
+        help:
+            "Store identical bodies once: bytes another entry already holds become a hard link to it (default: $MEDIACACHE_DEDUPE=1 or off; see docs/format.md for what vLLM then sees)."
+    )
     var dedupe = false
 }
 
@@ -93,11 +96,14 @@ struct CacheOptions: ParsableArguments {
 extension CacheLocation {
     /// The configuration these flags and the environment give.
     /// (A command without a group passes nil: a parsed group cannot be made by hand.)
-    func configuration(limits: CacheLimits? = nil, writing: WriteOptions? = nil, dedupe: DedupeOption? = nil) throws -> CacheConfiguration {
+    func configuration(limits: CacheLimits? = nil, writing: WriteOptions? = nil, dedupe: DedupeOption? = nil) throws
+        -> CacheConfiguration
+    {
         try reporting {
             var config = try CacheConfiguration.resolve(
                 directory: cacheDir, maxSize: limits?.maxSize, ttl: limits?.ttl, maxEntries: limits?.maxEntries,
-                minFree: limits?.minFree, dedupe: dedupe?.dedupe ?? false, vllmPython: vllmPython, environment: Environment.current())
+                minFree: limits?.minFree, dedupe: dedupe?.dedupe ?? false, vllmPython: vllmPython,
+                environment: Environment.current())
             config.shared = writing?.shared ?? false
             config.durable = writing?.durable ?? false
             return config
@@ -125,7 +131,8 @@ extension CacheLocation {
         guard code == ENOENT || code == ENOTDIR else { return nil }
         var reason = ""
         if code == ENOTDIR, let file = firstFile(above: directory) { reason = " (\(file) is a file, not a directory)" }
-        return "no cache at \(directory)\(reason); nothing was ever stored there (check --cache-dir, MEDIACACHE_DIR, VLLM_MEDIA_CACHE)"
+        return
+            "no cache at \(directory)\(reason); nothing was ever stored there (check --cache-dir, MEDIACACHE_DIR, VLLM_MEDIA_CACHE)"
     }
 
     /// The first component of `path` that exists and is not a directory.

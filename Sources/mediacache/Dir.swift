@@ -28,18 +28,34 @@ extension MediaCacheCommand {
                 return
             }
             let env = Environment.current()
-            let dirDefault = (env["XDG_CACHE_HOME"] ?? "").isEmpty ? "default: ~/.cache/mediacache" : "default: $XDG_CACHE_HOME/mediacache"
+            let dirDefault =
+                (env["XDG_CACHE_HOME"] ?? "").isEmpty ? "default: ~/.cache/mediacache" : "default: $XDG_CACHE_HOME/mediacache"
             let exists = CacheLocation.missingCache(config.directory) == nil ? "" : "; does not exist yet"
             let rows = [
-                ["cache dir", config.directory, Self.source(location.cacheDir, "--cache-dir", ["MEDIACACHE_DIR", "VLLM_MEDIA_CACHE"], env, dirDefault) + exists],
-                ["max size", ByteSize.format(config.maxBytes), Self.source(limits.maxSize, "--max-size", ["MEDIACACHE_MAX_SIZE", "VLLM_MEDIA_CACHE_MAX_SIZE_MB"], env, "default, as vLLM's")],
-                ["ttl", DurationText.format(config.ttl), Self.source(limits.ttl, "--ttl", ["MEDIACACHE_TTL", "VLLM_MEDIA_CACHE_TTL_HOURS"], env, "default, as vLLM's")],
+                [
+                    "cache dir", config.directory,
+                    Self.source(location.cacheDir, "--cache-dir", ["MEDIACACHE_DIR", "VLLM_MEDIA_CACHE"], env, dirDefault)
+                        + exists,
+                ],
+                [
+                    "max size", ByteSize.format(config.maxBytes),
+                    Self.source(
+                        limits.maxSize, "--max-size", ["MEDIACACHE_MAX_SIZE", "VLLM_MEDIA_CACHE_MAX_SIZE_MB"], env,
+                        "default, as vLLM's"),
+                ],
+                [
+                    "ttl", DurationText.format(config.ttl),
+                    Self.source(
+                        limits.ttl, "--ttl", ["MEDIACACHE_TTL", "VLLM_MEDIA_CACHE_TTL_HOURS"], env, "default, as vLLM's"),
+                ],
             ]
             StandardOutput.write(table(rows.map { [$0[0] + ":", $0[1], "(\($0[2]))"] }))
         }
 
         /// Which setting gave a value, in the order `CacheConfiguration.resolve` reads them.
-        static func source(_ flag: String?, _ flagName: String, _ variables: [String], _ env: [String: String], _ fallback: String) -> String {
+        static func source(
+            _ flag: String?, _ flagName: String, _ variables: [String], _ env: [String: String], _ fallback: String
+        ) -> String {
             if let flag { return "\(flagName) \(flag)" }
             for name in variables { if let value = env[name], !value.isEmpty { return "\(name)=\(value)" } }
             return fallback

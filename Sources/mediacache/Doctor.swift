@@ -31,7 +31,9 @@ extension MediaCacheCommand {
         // Accepted so that a script can pass one set of cache flags to every command.
         @OptionGroup(visibility: .hidden) var writing: WriteOptions
 
-        @Flag(help: "Repair what is safe: remove poisoned files, planted links, stale temp files and records; make entries readable.")
+        @Flag(
+            help:
+                "Repair what is safe: remove poisoned files, planted links, stale temp files and records; make entries readable.")
         var fix = false
 
         @Flag(help: "Skip the timing of a vLLM store (no scratch files, no python3).")
@@ -70,7 +72,8 @@ extension MediaCacheCommand {
             if found.isEmpty {
                 out += "\nno hazards found\n"
             } else if fixing {
-                out += "\n\(found.count) \(found.count == 1 ? "hazard" : "hazards") found, \(found.count - left) fixed, \(left) left\n"
+                out +=
+                    "\n\(found.count) \(found.count == 1 ? "hazard" : "hazards") found, \(found.count - left) fixed, \(left) left\n"
             } else {
                 out += "\n\(found.count) \(found.count == 1 ? "hazard" : "hazards") found\n"
             }
@@ -89,14 +92,18 @@ extension MediaCacheCommand {
                 ("seconds_per_entry", cost.map { .double($0.secondsPerEntry) } ?? .null),
                 ("calibration", cost.map { .string($0.measuredWith) } ?? .null),
                 ("suggested_max_entries", cost.map { .int($0.entries(within: CacheStore.vllmStoreBudget)) } ?? .null),
-                ("findings", .array(report.findings.map { finding in
-                    JSON.object(fields: [
-                        ("check", .string(finding.check)), ("severity", .string(finding.severity.rawValue)),
-                        ("count", .int(finding.count)), ("summary", .string(finding.summary)),
-                        ("effect", .string(finding.effect)), ("action", .string(finding.action)),
-                        ("fixable", .bool(finding.fixable)), ("fixed", .int(finding.fixed)),
-                    ])
-                })),
+                (
+                    "findings",
+                    .array(
+                        report.findings.map { finding in
+                            JSON.object(fields: [
+                                ("check", .string(finding.check)), ("severity", .string(finding.severity.rawValue)),
+                                ("count", .int(finding.count)), ("summary", .string(finding.summary)),
+                                ("effect", .string(finding.effect)), ("action", .string(finding.action)),
+                                ("fixable", .bool(finding.fixable)), ("fixed", .int(finding.fixed)),
+                            ])
+                        })
+                ),
             ])
         }
     }

@@ -23,10 +23,14 @@ extension MediaCacheCommand {
         @Argument(help: "URLs whose entries to remove.")
         var urls: [String] = []
 
-        @Option(name: .customLong("key"), help: ArgumentHelp("Remove the entry with this file name (as `list` shows); repeatable.", valueName: "name"))
+        @Option(
+            name: .customLong("key"),
+            help: ArgumentHelp("Remove the entry with this file name (as `list` shows); repeatable.", valueName: "name"))
         var keys: [String] = []
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Remove entries unused for longer than this (90s, 30m, 24h, 7d).", valueName: "duration"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Remove entries unused for longer than this (90s, 30m, 24h, 7d).", valueName: "duration"))
         var olderThan: String?
 
         @Flag(help: "Remove every entry.")
@@ -78,7 +82,10 @@ extension MediaCacheCommand {
             if !quiet {
                 let verb = dryRun ? "would evict" : "evicted"
                 var line = "\(verb) \(Plural.count(removed.count, "entry", "entries")), \(ByteSize.format(bytes))"
-                if forgotten > 0 { line += "; \(dryRun ? "would forget" : "forgot") \(Plural.count(forgotten, "remembered failure", "remembered failures"))" }
+                if forgotten > 0 {
+                    line +=
+                        "; \(dryRun ? "would forget" : "forgot") \(Plural.count(forgotten, "remembered failure", "remembered failures"))"
+                }
                 StandardOutput.line(line)
             }
         }

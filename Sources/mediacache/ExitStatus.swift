@@ -2,7 +2,7 @@ import ArgumentParser
 import MediaCache
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The documented exit codes (BSD sysexits where one fits).

@@ -2,7 +2,7 @@ import ArgumentParser
 import MediaCache
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension MediaCacheCommand {
@@ -35,7 +35,9 @@ extension MediaCacheCommand {
         @Argument(help: "URLs to fetch (in addition to -i).")
         var urls: [String] = []
 
-        @Option(name: [.customShort("i"), .customLong("input")], help: ArgumentHelp("Read URLs from this file, one per line; - for stdin.", valueName: "file"), completion: .file())
+        @Option(
+            name: [.customShort("i"), .customLong("input")],
+            help: ArgumentHelp("Read URLs from this file, one per line; - for stdin.", valueName: "file"), completion: .file())
         var input: [String] = []
 
         @Option(name: [.customShort("j"), .customLong("jobs")], help: ArgumentHelp("Concurrent transfers.", valueName: "n"))
@@ -72,7 +74,9 @@ extension MediaCacheCommand {
             try? await fetcher.shutdown()
             await remote.finish(settings.remote, store: store)
             if run.overLimit {
-                warn("warning: this run's entries alone exceed the size limit (\(ByteSize.format(store.configuration.maxBytes))); older entries were evicted first")
+                warn(
+                    "warning: this run's entries alone exceed the size limit (\(ByteSize.format(store.configuration.maxBytes))); older entries were evicted first"
+                )
             }
             report.summary()
             if report.failures > 0 { throw ExitCode(ExitStatus.miss) }
@@ -117,7 +121,9 @@ enum InputFile {
         guard fd >= 0 else { throw .inputUnreadable(path: path, errno: errno) }
         defer { if fd != 0 { close(fd) } }
         // A URL list of more than 1 GiB is not one.
-        guard let bytes = Posix.readAll(fd, limit: 1 << 30) else { throw .inputUnreadable(path: path, errno: errno == 0 ? EFBIG : errno) }
+        guard let bytes = Posix.readAll(fd, limit: 1 << 30) else {
+            throw .inputUnreadable(path: path, errno: errno == 0 ? EFBIG : errno)
+        }
         return bytes
     }
 }

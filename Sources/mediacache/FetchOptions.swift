@@ -9,19 +9,27 @@ struct FetchOptions: ParsableArguments {
     @Flag(help: "Refuse redirects instead of following up to 10.")
     var noRedirects = false
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Refuse bodies larger than this (500K, 50M, 2G): no entry, an error.", valueName: "size"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Refuse bodies larger than this (500K, 50M, 2G): no entry, an error.", valueName: "size"))
     var maxBytes: String?
 
     @Option(help: ArgumentHelp("Seconds allowed to connect.", valueName: "seconds"))
     var connectTimeout: Double = 10
 
-    @Option(help: ArgumentHelp("Seconds one attempt may take in all (default: no limit; 60 s without data always fails).", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds one attempt may take in all (default: no limit; 60 s without data always fails).", valueName: "seconds"))
     var timeout: Double?
 
-    @Option(help: ArgumentHelp("Retries for connection errors, 408, 429 and 5xx, with backoff; Retry-After is honoured.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Retries for connection errors, 408, 429 and 5xx, with backoff; Retry-After is honoured.", valueName: "n"))
     var retries: Int = 2
 
-    @Option(name: .customLong("allow-domain"), help: ArgumentHelp("Only fetch from this host or its subdomains; repeatable.", valueName: "host"))
+    @Option(
+        name: .customLong("allow-domain"),
+        help: ArgumentHelp("Only fetch from this host or its subdomains; repeatable.", valueName: "host"))
     var allowedDomains: [String] = []
 
     @Option(
@@ -69,7 +77,9 @@ struct FetchOptions: ParsableArguments {
 /// Runs a single fetch for `get --fetch`; the library keeps the cache under its size limit.
 enum FetchCommandRunner {
     /// `settings.remote`, when set, is the tier `remote` made; `remote` finishes it (uploads, counters).
-    static func fetchOne(_ url: String, store: CacheStore, settings: FetchSettings, remote: RemoteOptions? = nil) async throws -> FetchOutcome {
+    static func fetchOne(_ url: String, store: CacheStore, settings: FetchSettings, remote: RemoteOptions? = nil) async throws
+        -> FetchOutcome
+    {
         let fetcher = Fetcher(store: store, settings: settings)
         let outcome = await fetcher.fetch(url)
         try? await fetcher.shutdown()

@@ -2,7 +2,7 @@ import MediaCache
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything `fetch` prints: a line per URL on stdout, a progress bar and

@@ -2,7 +2,7 @@ import ArgumentParser
 import MediaCache
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension MediaCacheCommand {
@@ -24,7 +24,11 @@ extension MediaCacheCommand {
         @Argument(help: "The URL whose bytes to read.")
         var url: String
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the bytes to this file instead of stdout; - for stdout even when it is a terminal.", valueName: "file"), completion: .file())
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp(
+                "Write the bytes to this file instead of stdout; - for stdout even when it is a terminal.", valueName: "file"),
+            completion: .file())
         var output: String?
 
         @Flag(help: "Print the entry's file path instead of its bytes (for tools that want a path).")
@@ -56,7 +60,8 @@ extension MediaCacheCommand {
 
         /// The request these arguments make, as `GetFastPath` reads the plain form.
         var request: GetRequest {
-            let destination = path ? .path : output.flatMap { $0 == "-" ? nil : GetRequest.Destination.file($0) } ?? .standardOutput
+            let destination =
+                path ? .path : output.flatMap { $0 == "-" ? nil : GetRequest.Destination.file($0) } ?? .standardOutput
             return GetRequest(url: url, destination: destination, quiet: quietFlag.quiet, toTerminalAnyway: output == "-")
         }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import MediaCache
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `mediacache get URL` without swift-argument-parser, for its plain form.

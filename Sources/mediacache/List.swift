@@ -35,7 +35,9 @@ extension MediaCacheCommand {
 
         @Option(
             name: [.customShort("f"), .customLong("filter")],
-            help: ArgumentHelp("Only entries where size>SIZE, size<SIZE, used>DURATION (unused for longer) or used<DURATION; repeatable, all must hold.", valueName: "condition"))
+            help: ArgumentHelp(
+                "Only entries where size>SIZE, size<SIZE, used>DURATION (unused for longer) or used<DURATION; repeatable, all must hold.",
+                valueName: "condition"))
         var filters: [String] = []
 
         @OptionGroup var output: OutputOptions
@@ -61,10 +63,11 @@ extension MediaCacheCommand {
             if output.json {
                 var out = ""
                 for entry in entries {
-                    out += JSON.object(fields: [
-                        ("key", .string(entry.name)), ("url", .optional(entry.url)), ("size", .int(entry.size)),
-                        ("last_used", .time(entry.lastUsed)), ("content_type", .optional(entry.contentType)),
-                    ]).rendered() + "\n"
+                    out +=
+                        JSON.object(fields: [
+                            ("key", .string(entry.name)), ("url", .optional(entry.url)), ("size", .int(entry.size)),
+                            ("last_used", .time(entry.lastUsed)), ("content_type", .optional(entry.contentType)),
+                        ]).rendered() + "\n"
                 }
                 StandardOutput.write(out)
                 return

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Dispatch
-import Synchronization
 import MediaCache
+import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The root command: configures nothing itself, only dispatches.
@@ -36,7 +36,8 @@ struct MediaCacheCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Fetch.self, Get.self, Put.self, Push.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self, Doctor.self,
+            Fetch.self, Get.self, Put.self, Push.self, Evict.self, Prune.self, Stats.self, List.self, Verify.self, Key.self,
+            Doctor.self,
             Dir.self,
         ]
     )

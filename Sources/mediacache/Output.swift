@@ -1,7 +1,7 @@
 import MediaCache
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes all of `text` to a descriptor, unbuffered; gives up quietly if the reader has gone.

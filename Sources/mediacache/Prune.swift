@@ -5,7 +5,8 @@ extension MediaCacheCommand {
     struct Prune: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "prune",
-            abstract: "Remove expired entries, then the least recently used down to the size limit (and up to the free-space floor).",
+            abstract:
+                "Remove expired entries, then the least recently used down to the size limit (and up to the free-space floor).",
             discussion: """
                 The cron job. Also removes temp files and idle locks left by \
                 crashed processes (older than --leftover-age), symlinks planted \
@@ -25,7 +26,10 @@ extension MediaCacheCommand {
         @Flag(help: "Print what would be removed; remove nothing.")
         var dryRun = false
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Remove temp files and locks left by crashed processes once older than this.", valueName: "duration"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "Remove temp files and locks left by crashed processes once older than this.", valueName: "duration"))
         var leftoverAge: String = "1h"
 
         @OptionGroup var output: OutputOptions
@@ -86,7 +90,8 @@ extension MediaCacheCommand {
             StandardOutput.line(line)
             let fill = config.maxBytes > 0 ? Double(report.bytesAfter) * 100 / Double(config.maxBytes) : 0
             StandardOutput.line(
-                "now \(Plural.count(report.entriesAfter, "entry", "entries")), \(ByteSize.format(report.bytesAfter)) of \(ByteSize.format(config.maxBytes)) (\(ByteSize.oneDecimal(fill))%)")
+                "now \(Plural.count(report.entriesAfter, "entry", "entries")), \(ByteSize.format(report.bytesAfter)) of \(ByteSize.format(config.maxBytes)) (\(ByteSize.oneDecimal(fill))%)"
+            )
         }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import MediaCache
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension MediaCacheCommand {
@@ -66,7 +66,9 @@ extension MediaCacheCommand {
                 try store.store(contentsOf: fd, prefix: head, sourceName: source, for: url, contentType: contentType)
             }
             if result.overLimit {
-                warn("warning: the entry alone (\(ByteSize.format(result.size))) is over the size limit; everything else was evicted")
+                warn(
+                    "warning: the entry alone (\(ByteSize.format(result.size))) is over the size limit; everything else was evicted"
+                )
             }
             if !quietFlag.quiet { StandardOutput.line(result.path) }
         }
@@ -74,12 +76,16 @@ extension MediaCacheCommand {
         /// Refuses what is surely not the media the URL names (exit 65).
         private func check(_ head: [UInt8], key: CacheKey) throws {
             if head.isEmpty && !allowEmpty {
-                warn("refusing to store empty input for \(url): did the download fail? (use curl -fsS and set -o pipefail; --allow-empty stores it)")
+                warn(
+                    "refusing to store empty input for \(url): did the download fail? (use curl -fsS and set -o pipefail; --allow-empty stores it)"
+                )
                 throw ExitCode(ExitStatus.dataError)
             }
             let declaredHTML = contentType?.lowercased().hasPrefix("text/html") == true
             if !allowHtml && !declaredHTML && Self.mediaSuffixes.contains(Self.suffix(of: key.name)) && Self.isHTML(head) {
-                warn("refusing to store an HTML page under \(url) (an error page from the origin?); use curl -f, or --allow-html to store it")
+                warn(
+                    "refusing to store an HTML page under \(url) (an error page from the origin?); use curl -f, or --allow-html to store it"
+                )
                 throw ExitCode(ExitStatus.dataError)
             }
         }

@@ -21,7 +21,9 @@ struct RemoteOptions: ParsableArguments {
         completion: .file())
     var remoteKey: String?
 
-    @Option(help: ArgumentHelp("Seconds to wait at the end for uploads still queued; the rest are dropped and counted.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds to wait at the end for uploads still queued; the rest are dropped and counted.", valueName: "seconds"))
     var remoteWait: Double = 30
 
     func validate() throws {
@@ -60,7 +62,9 @@ struct RemoteOptions: ParsableArguments {
         guard let tier else { return }
         let summary = await tier.finish(store: store, wait: remoteWait)
         for (level, count) in summary.droppedAtExit.sorted(by: { $0.key < $1.key }) {
-            warn("remote \(level): \(Plural.count(Int64(count), "upload", "uploads")) dropped (still queued after --remote-wait \(DurationText.format(remoteWait)))")
+            warn(
+                "remote \(level): \(Plural.count(Int64(count), "upload", "uploads")) dropped (still queued after --remote-wait \(DurationText.format(remoteWait)))"
+            )
         }
     }
 }

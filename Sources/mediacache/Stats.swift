@@ -39,7 +39,9 @@ extension MediaCacheCommand {
         @OptionGroup(visibility: .hidden) var writing: WriteOptions
         @OptionGroup var printing: OutputOptions
 
-        @Option(help: ArgumentHelp("Output form: text, json (the same as --json) or prometheus (text exposition format).", valueName: "format"))
+        @Option(
+            help: ArgumentHelp(
+                "Output form: text, json (the same as --json) or prometheus (text exposition format).", valueName: "format"))
         var format: StatsFormat?
 
         @Option(
@@ -58,7 +60,9 @@ extension MediaCacheCommand {
         }
 
         func validate() throws {
-            if printing.json && (format ?? .json) != .json { throw ValidationError("--json and --format \(format?.rawValue ?? "") disagree") }
+            if printing.json && (format ?? .json) != .json {
+                throw ValidationError("--json and --format \(format?.rawValue ?? "") disagree")
+            }
         }
 
         @OptionGroup(title: "Shared tier (levels named here are shown even before their first use)")
@@ -114,13 +118,19 @@ extension MediaCacheCommand {
             var rows: [[String]] = [
                 ["cache dir", stats.directory],
                 ["entries", "\(stats.entries)"],
-                ["size", "\(ByteSize.format(stats.bytes)) of \(ByteSize.format(stats.maxBytes)) (\(ByteSize.oneDecimal(stats.fillPercent))%)"],
+                [
+                    "size",
+                    "\(ByteSize.format(stats.bytes)) of \(ByteSize.format(stats.maxBytes)) (\(ByteSize.oneDecimal(stats.fillPercent))%)",
+                ],
                 ["ttl", DurationText.format(stats.ttl)],
                 ["expired", "\(stats.expiredEntries)"],
                 ["free space", Self.freeSpace(stats)],
             ]
             if stats.sharedEntries > 0 {
-                rows.append(["deduplicated", "\(stats.sharedEntries) entries share their bytes with another, \(ByteSize.format(stats.bytesSaved)) saved"])
+                rows.append([
+                    "deduplicated",
+                    "\(stats.sharedEntries) entries share their bytes with another, \(ByteSize.format(stats.bytesSaved)) saved",
+                ])
             }
             if stats.hostileEntries > 0 { rows.append(["planted links", "\(stats.hostileEntries) (run `mediacache prune`)"]) }
             if stats.onDisk.poisoned > 0 {
@@ -136,11 +146,15 @@ extension MediaCacheCommand {
                 ["hit ratio", ratio],
                 ["stored", "\(c.stored)"],
                 ["evicted", "\(Plural.count(c.evictedEntries, "entry", "entries")), \(ByteSize.format(c.evictedBytes))"],
-                ["negative hits", "\(c.negativeHits) (failures answered from memory; \(stats.negativeEntries) URLs remembered now)"],
+                [
+                    "negative hits",
+                    "\(c.negativeHits) (failures answered from memory; \(stats.negativeEntries) URLs remembered now)",
+                ],
                 ["served stale", "\(c.staleServed)"],
                 [
                     "counting since",
-                    TimeText.iso8601(c.since) + (c.restartedAfterDamage ? " (restarted: the state file was damaged, earlier counts are lost)" : ""),
+                    TimeText.iso8601(c.since)
+                        + (c.restartedAfterDamage ? " (restarted: the state file was damaged, earlier counts are lost)" : ""),
                 ],
             ]
             let seen: [[String]] = [
@@ -188,9 +202,12 @@ extension MediaCacheCommand {
         }
 
         static func json(_ levels: [RemoteLevelCounters]) -> JSON {
-            .array(levels.map { level in
-                JSON.object(fields: [("level", JSON.string(level.level))] + level.counters.namedFields.map { ($0.name, JSON.int($0.value)) })
-            })
+            .array(
+                levels.map { level in
+                    JSON.object(
+                        fields: [("level", JSON.string(level.level))]
+                            + level.counters.namedFields.map { ($0.name, JSON.int($0.value)) })
+                })
         }
 
         /// The per-level section of the text form; nothing when no level was ever used.

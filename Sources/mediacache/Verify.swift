@@ -38,25 +38,29 @@ extension MediaCacheCommand {
             var out = ""
             for finding in report.findings where !(quiet && finding.status == .foreign) {
                 if json {
-                    out += JSON.object(fields: [
-                        ("key", .string(finding.name)), ("status", .string(finding.status.rawValue)),
-                        ("url", .optional(finding.url)), ("detail", .string(finding.detail)),
-                    ]).rendered() + "\n"
+                    out +=
+                        JSON.object(fields: [
+                            ("key", .string(finding.name)), ("status", .string(finding.status.rawValue)),
+                            ("url", .optional(finding.url)), ("detail", .string(finding.detail)),
+                        ]).rendered() + "\n"
                 } else {
                     out += "\(finding.status.rawValue)\t\(finding.name)\t\(finding.detail)\t\(finding.url ?? "-")\n"
                 }
             }
             let counts = { (status: VerifyReport.Status) in report.findings.filter { $0.status == status }.count }
             if json {
-                out += JSON.object(fields: [
-                    ("checked", .int(report.checked)), ("ok", .int(report.ok)), ("corrupt", .int(counts(.corrupt))),
-                    ("missing", .int(counts(.missing))), ("foreign", .int(counts(.foreign))),
-                    ("hostile", .int(counts(.hostile))), ("poisoned", .int(counts(.poisoned))), ("stale", .int(counts(.stale))),
-                    ("busy", .int(report.busy)), ("removed", .int(removed)),
-                ]).rendered() + "\n"
+                out +=
+                    JSON.object(fields: [
+                        ("checked", .int(report.checked)), ("ok", .int(report.ok)), ("corrupt", .int(counts(.corrupt))),
+                        ("missing", .int(counts(.missing))), ("foreign", .int(counts(.foreign))),
+                        ("hostile", .int(counts(.hostile))), ("poisoned", .int(counts(.poisoned))),
+                        ("stale", .int(counts(.stale))),
+                        ("busy", .int(report.busy)), ("removed", .int(removed)),
+                    ]).rendered() + "\n"
             } else if !quiet {
                 out += "checked \(report.checked): \(report.ok) ok, \(counts(.corrupt)) corrupt, \(counts(.missing)) missing, "
-                out += "\(counts(.foreign)) foreign, \(counts(.hostile)) hostile, \(counts(.poisoned)) poisoned, \(counts(.stale)) stale"
+                out +=
+                    "\(counts(.foreign)) foreign, \(counts(.hostile)) hostile, \(counts(.poisoned)) poisoned, \(counts(.stale)) stale"
                 out += fix ? "; removed \(removed)\n" : "\n"
             }
             StandardOutput.write(out)

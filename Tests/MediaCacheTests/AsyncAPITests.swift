@@ -1,6 +1,6 @@
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 @Suite("The async API, against a local origin")
 struct AsyncAPITests {

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 
 @testable import MediaCache
 

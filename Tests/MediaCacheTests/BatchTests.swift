@@ -1,6 +1,6 @@
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 
 @testable import MediaCache
 
@@ -9,7 +9,9 @@ struct BatchTests {
     @Test("small received pieces are copied together into the batch's own buffers, large ones kept as they are, bytes in order")
     func smallPiecesAreCoalesced() {
         var rng = SeededRandom(seed: 1)
-        let sizes = (0..<200).map { _ in Bool.random(using: &rng) ? Int.random(in: 1...3000, using: &rng) : Int.random(in: 20_000...70_000, using: &rng) }
+        let sizes = (0..<200).map { _ in
+            Bool.random(using: &rng) ? Int.random(in: 1...3000, using: &rng) : Int.random(in: 20_000...70_000, using: &rng)
+        }
         // Each piece a slice of a much larger buffer, as a connection's read buffer would be
         let pieces: [ByteBuffer] = sizes.map { size in
             var big = ByteBuffer(bytes: (0..<(size + 5_000)).map { _ in UInt8.random(in: 0...255, using: &rng) })
@@ -34,8 +36,11 @@ struct BatchTests {
         Fetcher.append(sliver, to: &batch)
         Fetcher.append(most, to: &batch)
         #expect(batch.count == 2)
-        #expect(batch[0].storageCapacity == 64 * 1024 && batch[0].readableBytes == 40 * 1024)  // a copy: the read buffer is free to go
+        // A copy: the read buffer is free to go.
+        #expect(batch[0].storageCapacity == 64 * 1024 && batch[0].readableBytes == 40 * 1024)
         #expect(batch[1].storageCapacity >= 256 * 1024)  // as received
-        #expect(batch.flatMap { $0.readableBytesView } == [UInt8](repeating: 7, count: 40 * 1024) + [UInt8](repeating: 9, count: 200 * 1024))
+        #expect(
+            batch.flatMap { $0.readableBytesView } == [UInt8](repeating: 7, count: 40 * 1024)
+                + [UInt8](repeating: 9, count: 200 * 1024))
     }
 }

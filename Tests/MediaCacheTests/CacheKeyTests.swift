@@ -1,5 +1,6 @@
-@testable import MediaCache
 import Testing
+
+@testable import MediaCache
 
 /// Names computed once with the machine's python3 (3.11) as vLLM does:
 /// `hashlib.sha256(url.encode()).hexdigest()[:20] + pathlib.Path(url.split("?", 1)[0]).suffix`
@@ -47,10 +48,12 @@ struct CacheKeyTests {
         #expect(Array(key.name.utf8) == Array(expected.utf8))
     }
 
-    @Test("rejects what is not an http(s) URL", arguments: [
-        "", "ftp://h/a.png", "file:///etc/passwd", "data:image/png;base64,AA", "not a url", "cdn.example/cat.jpg",
-        "https://", "http:///path", "https://h/a\u{7}.png", "https://h/a\u{0}.png", "https://h/a\n.png",
-    ])
+    @Test(
+        "rejects what is not an http(s) URL",
+        arguments: [
+            "", "ftp://h/a.png", "file:///etc/passwd", "data:image/png;base64,AA", "not a url", "cdn.example/cat.jpg",
+            "https://", "http:///path", "https://h/a\u{7}.png", "https://h/a\u{0}.png", "https://h/a\n.png",
+        ])
     func rejects(url: String) {
         #expect(throws: MediaCacheError.self) { try CacheKey(url: url) }
     }
@@ -85,11 +88,13 @@ struct CacheKeyTests {
         #expect(a != b && a.name == b.name)
     }
 
-    @Test("Python 3.14's suffix rules differ only for a few names", arguments: [
-        ("https://h/a.", "", "."), ("https://h/..png", ".png", ""), ("https://h/a..", "", "."),
-        ("https://h/.bashrc", "", ""), ("https://h/cat.png", ".png", ".png"), ("https://h/a.tar.gz?x=1", ".gz", ".gz"),
-        ("https://h/...a.png", ".png", ".png"), ("https://h/..", "", ""),
-    ])
+    @Test(
+        "Python 3.14's suffix rules differ only for a few names",
+        arguments: [
+            ("https://h/a.", "", "."), ("https://h/..png", ".png", ""), ("https://h/a..", "", "."),
+            ("https://h/.bashrc", "", ""), ("https://h/cat.png", ".png", ".png"), ("https://h/a.tar.gz?x=1", ".gz", ".gz"),
+            ("https://h/...a.png", ".png", ".png"), ("https://h/..", "", ""),
+        ])
     func suffixRules(url: String, python313: String, python314: String) {
         #expect(SuffixRules.python313.suffix(of: url) == python313)
         #expect(SuffixRules.python314.suffix(of: url) == python314)
@@ -103,11 +108,16 @@ struct CacheKeyTests {
         #expect(SuffixRules(pythonVersion: "2.7") == nil)
     }
 
-    @Test("the request target is what urllib3's parse_url gives", arguments: [
-        ("http://h/a b.gif", "http://h/a%20b.gif"), ("http://h/caf\u{E9}.png?q=\u{E9} x#frag", "http://h/caf%C3%A9.png?q=%C3%A9%20x"),
-        ("http://h/a/./b/../c.png", "http://h/a/c.png"), ("http://h/%7e%zz", "http://h/%257E%25zz"), ("http://h/%7e", "http://h/%7E"),
-        ("http://h:8080/x?a=1&b=[2]", "http://h:8080/x?a=1&b=%5B2%5D"), ("http://h", "http://h"), ("http://h/a/..", "http://h/"),
-    ])
+    @Test(
+        "the request target is what urllib3's parse_url gives",
+        arguments: [
+            ("http://h/a b.gif", "http://h/a%20b.gif"),
+            ("http://h/caf\u{E9}.png?q=\u{E9} x#frag", "http://h/caf%C3%A9.png?q=%C3%A9%20x"),
+            ("http://h/a/./b/../c.png", "http://h/a/c.png"), ("http://h/%7e%zz", "http://h/%257E%25zz"),
+            ("http://h/%7e", "http://h/%7E"),
+            ("http://h:8080/x?a=1&b=[2]", "http://h:8080/x?a=1&b=%5B2%5D"), ("http://h", "http://h"),
+            ("http://h/a/..", "http://h/"),
+        ])
     func requestTarget(url: String, expected: String) {
         #expect(RequestTarget.of(url) == expected)
     }

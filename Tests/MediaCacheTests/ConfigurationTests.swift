@@ -3,11 +3,13 @@ import Testing
 
 @Suite("Sizes, durations and where settings come from")
 struct ConfigurationTests {
-    @Test("sizes are powers of 1024 with or without B/iB", arguments: [
-        ("500K", 500 * 1024), ("500M", 500 * 1_048_576), ("5G", 5 * 1_073_741_824), ("5GiB", 5 * 1_073_741_824),
-        ("5GB", 5 * 1_073_741_824), ("1T", 1_099_511_627_776), ("4096", 4096), ("12B", 12), ("1.5k", 1536),
-        (" 2m ", 2 * 1_048_576), ("7kib", 7 * 1024),
-    ] as [(String, Int64)])
+    @Test(
+        "sizes are powers of 1024 with or without B/iB",
+        arguments: [
+            ("500K", 500 * 1024), ("500M", 500 * 1_048_576), ("5G", 5 * 1_073_741_824), ("5GiB", 5 * 1_073_741_824),
+            ("5GB", 5 * 1_073_741_824), ("1T", 1_099_511_627_776), ("4096", 4096), ("12B", 12), ("1.5k", 1536),
+            (" 2m ", 2 * 1_048_576), ("7kib", 7 * 1024),
+        ] as [(String, Int64)])
     func parsesSizes(text: String, bytes: Int64) throws {
         #expect(try ByteSize.parse(text, name: "--max-size") == bytes)
     }
@@ -17,7 +19,10 @@ struct ConfigurationTests {
         #expect(throws: MediaCacheError.self) { try ByteSize.parse(text, name: "--max-size") }
     }
 
-    @Test("durations", arguments: [("90s", 90), ("30m", 1800), ("24h", 86400), ("7d", 604_800), ("45", 45), ("1.5h", 5400)] as [(String, Double)])
+    @Test(
+        "durations",
+        arguments: [("90s", 90), ("30m", 1800), ("24h", 86400), ("7d", 604_800), ("45", 45), ("1.5h", 5400)] as [(String, Double)]
+    )
     func parsesDurations(text: String, seconds: Double) throws {
         #expect(try DurationText.parse(text, name: "--ttl") == seconds)
     }
@@ -61,11 +66,14 @@ struct ConfigurationTests {
         #expect(xdg.directory == "/xdg/mediacache")
     }
 
-    @Test("bad environment values are errors naming the variable", arguments: [
-        ["MEDIACACHE_MAX_SIZE": "junk"], ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": "1.5"], ["MEDIACACHE_TTL": "0"],
-        ["VLLM_MEDIA_CACHE_TTL_HOURS": "soon"], ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": ""], ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": "0x10"],
-        ["VLLM_MEDIA_CACHE_TTL_HOURS": "0x1p3"], ["VLLM_MEDIA_CACHE_TTL_HOURS": ""],
-    ])
+    @Test(
+        "bad environment values are errors naming the variable",
+        arguments: [
+            ["MEDIACACHE_MAX_SIZE": "junk"], ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": "1.5"], ["MEDIACACHE_TTL": "0"],
+            ["VLLM_MEDIA_CACHE_TTL_HOURS": "soon"], ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": ""],
+            ["VLLM_MEDIA_CACHE_MAX_SIZE_MB": "0x10"],
+            ["VLLM_MEDIA_CACHE_TTL_HOURS": "0x1p3"], ["VLLM_MEDIA_CACHE_TTL_HOURS": ""],
+        ])
     func rejectsBadEnvironment(env: [String: String]) {
         let error = #expect(throws: MediaCacheError.self) { try CacheConfiguration.resolve(environment: env) }
         #expect(error?.description.contains(env.keys.first!) == true)

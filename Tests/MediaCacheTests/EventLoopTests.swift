@@ -1,7 +1,7 @@
 import NIOCore
 import NIOPosix
-import Testing
 import TestSupport
+import Testing
 
 @testable import MediaCache
 

@@ -1,7 +1,8 @@
 import Foundation
-@testable import MediaCache
-import Testing
 import TestSupport
+import Testing
+
+@testable import MediaCache
 
 @Suite("Eviction: evict and prune")
 struct EvictionTests {

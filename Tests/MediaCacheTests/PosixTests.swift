@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import MediaCache
 
@@ -11,7 +11,8 @@ struct PosixTests {
         await withTempDir { dir in
             var rng = SeededRandom(seed: 1)
             let pieces: [[UInt8]] = (0..<300).map { index in
-                index % 50 == 0 ? [] : (0..<Int.random(in: 1...9000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                index % 50 == 0
+                    ? [] : (0..<Int.random(in: 1...9000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             }
             let path = dir + "/out"
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
@@ -28,7 +29,9 @@ struct PosixTests {
     func skipAfterShortWrite() {
         let base = UnsafeMutableRawPointer.allocate(byteCount: 100, alignment: 1)
         defer { base.deallocate() }
-        var vectors = [iovec(iov_base: base, iov_len: 10), iovec(iov_base: base + 10, iov_len: 20), iovec(iov_base: base + 30, iov_len: 5)]
+        var vectors = [
+            iovec(iov_base: base, iov_len: 10), iovec(iov_base: base + 10, iov_len: 20), iovec(iov_base: base + 30, iov_len: 5),
+        ]
         var first = 0
         Posix.skip(14, in: &vectors, from: &first)  // the first vector whole, 4 bytes of the second
         #expect(first == 1 && vectors[1].iov_base == base + 14 && vectors[1].iov_len == 16)

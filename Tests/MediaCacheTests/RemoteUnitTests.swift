@@ -6,12 +6,19 @@ import Testing
 struct RemoteUnitTests {
     @Test func specsParseAsCcacheWritesThem() throws {
         let spec = try RemoteSpec.parse(
-            "http://user:pw@cache-*.internal:8080/m/|read-only|layout=bazel|connect-timeout=250ms|timeout=3s|header=X-Team:%20media|bearer-token-env=TOKEN|shards=a,b,c(2)")
+            "http://user:pw@cache-*.internal:8080/m/|read-only|layout=bazel|connect-timeout=250ms|timeout=3s|header=X-Team:%20media|bearer-token-env=TOKEN|shards=a,b,c(2)"
+        )
         #expect(spec.readOnly && spec.layout == .bazel && spec.connectTimeout == 0.25 && spec.timeout == 3)
         #expect(spec.headers == [RemoteHeader(name: "X-Team", value: "media")])
-        #expect(spec.shards == [RemoteShard(name: "a", weight: 1), RemoteShard(name: "b", weight: 1), RemoteShard(name: "c", weight: 2)])
+        #expect(
+            spec.shards == [
+                RemoteShard(name: "a", weight: 1), RemoteShard(name: "b", weight: 1), RemoteShard(name: "c", weight: 2),
+            ])
         #expect(spec.name == "http://cache-*.internal:8080/m")  // no user information, no trailing slash
-        for bad in ["ftp://x/y", "http://h/x|bogus", "http://h/x|timeout=0", "http://h/*/x", "http://h/x|shards=a,b", "http://h/*|shards=a,a"] {
+        for bad in [
+            "ftp://x/y", "http://h/x|bogus", "http://h/x|timeout=0", "http://h/*/x", "http://h/x|shards=a,b",
+            "http://h/*|shards=a,a",
+        ] {
             #expect(throws: MediaCacheError.self, "\(bad)") { try RemoteSpec.parse(bad) }
         }
         #expect(try RemoteSpec.parseList(" http://a/x  http://b/y|read-only\n").count == 2)
@@ -47,7 +54,8 @@ struct RemoteUnitTests {
         #expect(RemoteRecord.decode(record.encoded(signedWith: key), signingKey: key) == .valid(record))
         #expect(RemoteRecord.decode(record.encoded(signedWith: key), signingKey: nil) == .valid(record))
         #expect(RemoteRecord.decode(record.encoded(), signingKey: key) == .unsigned)
-        if case .invalid = RemoteRecord.decode(record.encoded(signedWith: Array("other".utf8)), signingKey: key) {} else {
+        if case .invalid = RemoteRecord.decode(record.encoded(signedWith: Array("other".utf8)), signingKey: key) {
+        } else {
             Issue.record("a record signed with another key was taken")
         }
         var tampered = record.encoded(signedWith: key)
@@ -60,7 +68,8 @@ struct RemoteUnitTests {
     }
 
     @Test func oldStateFilesReadAndLevelsRoundTrip() {
-        let old = "mediacache-state 1\nsince 1\nhits 2\nmisses 3\nstored 4\nevicted_entries 0\nevicted_bytes 0\naccount_bytes 0\naccount_entries 0\naccount_known 1\n"
+        let old =
+            "mediacache-state 1\nsince 1\nhits 2\nmisses 3\nstored 4\nevicted_entries 0\nevicted_bytes 0\naccount_bytes 0\naccount_entries 0\naccount_known 1\n"
         let state = CacheState(decoding: old)
         #expect(state?.counters.hits == 2 && state?.counters.remote == [])
         var changed = state!

@@ -1,7 +1,8 @@
 import Foundation
-@testable import MediaCache
-import Testing
 import TestSupport
+import Testing
+
+@testable import MediaCache
 
 /// The state file: two checksummed slots, so a torn write never loses counts silently.
 @Suite("State record: torn writes are detected")

@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// Opens a store in a fresh temp directory for one test.
 func withStore<T>(

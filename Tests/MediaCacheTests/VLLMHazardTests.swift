@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// What vLLM's own cache code leaves in a directory (Tests/vllm runs that
 /// code itself; these check the library's side of it quickly).

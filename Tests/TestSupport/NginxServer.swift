@@ -14,7 +14,9 @@ public final class NginxServer: @unchecked Sendable {
     private let process: Process
 
     /// Debian's nginx binary, when installed (`apt-get install nginx-light`).
-    public static let binary: String? = ["/usr/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    public static let binary: String? = ["/usr/sbin/nginx", "/usr/bin/nginx"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
     public static var isAvailable: Bool { binary != nil }
 
     private init(port: Int, root: String, process: Process) {
@@ -33,7 +35,9 @@ public final class NginxServer: @unchecked Sendable {
     public func files(under folder: String) -> [String] {
         let base = root + "/cache/" + folder
         let names = (FileManager.default.enumerator(atPath: base)?.allObjects as? [String]) ?? []
-        return names.filter { !(FileManager.default.fileExists(atPath: base + "/" + $0, isDirectory: nil) && Self.isDirectory(base + "/" + $0)) }
+        return names.filter {
+            !(FileManager.default.fileExists(atPath: base + "/" + $0, isDirectory: nil) && Self.isDirectory(base + "/" + $0))
+        }
     }
 
     private static func isDirectory(_ path: String) -> Bool {
@@ -111,7 +115,9 @@ public final class NginxServer: @unchecked Sendable {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
@@ -147,7 +153,9 @@ public final class SilentSocket: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         listen(fd, 128)
         self.port = Int(UInt16(bigEndian: address.sin_port))
     }

@@ -73,7 +73,8 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
             let body = TestServer.body(name, size: size)
             var headers = HTTPHeaders()
             headers.add(name: "Content-Length", value: "\(size)")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body.prefix(size / 2))))))
                 .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case "gate":
@@ -100,7 +101,9 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    private func send(_ context: ChannelHandlerContext, status: HTTPResponseStatus, headers extra: [(String, String)], body: [UInt8]) {
+    private func send(
+        _ context: ChannelHandlerContext, status: HTTPResponseStatus, headers extra: [(String, String)], body: [UInt8]
+    ) {
         var headers = HTTPHeaders(extra)
         headers.add(name: "Content-Length", value: "\(body.count)")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
@@ -121,21 +124,24 @@ final class OriginHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             let count = min(piece, size - offset)
             let bytes = TestServer.fill(seed: seed, from: offset, count: count)
-            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes))))).assumeIsolated().whenComplete { result in
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes))))).assumeIsolated().whenComplete {
+                result in
                 if case .success = result { next(offset + count) }
             }
         }
         next(0)
     }
 
-    private func sendChunks(_ context: ChannelHandlerContext, body: [UInt8], pieces: Int, delayMS: Int64, announced: Bool = false) {
+    private func sendChunks(_ context: ChannelHandlerContext, body: [UInt8], pieces: Int, delayMS: Int64, announced: Bool = false)
+    {
         var headers = HTTPHeaders()
         if announced {
             headers.add(name: "Content-Length", value: String(body.count))
         } else {
             headers.add(name: "Transfer-Encoding", value: "chunked")
         }
-        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.writeAndFlush(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
         let step = max(1, (body.count + pieces - 1) / max(1, pieces))
         func next(_ offset: Int) {
             guard offset < body.count else {

@@ -46,7 +46,9 @@ public enum CLI {
     }
 
     /// Starts `mediacache ARGS`; call `wait` on the result.
-    public static func launch(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> RunningProcess {
+    public static func launch(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws
+        -> RunningProcess
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

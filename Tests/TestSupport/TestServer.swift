@@ -107,8 +107,8 @@ public final class TestServer: Sendable {
 
     /// The bytes /file/NAME?size=N serves at version 0 (and every other body route with that name).
     public static func body(_ name: String, size: Int, version: Int = 0) -> [UInt8] {
-        var seed: UInt64 = 1469598103934665603 &+ UInt64(version)
-        for byte in name.utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }
+        var seed: UInt64 = 1_469_598_103_934_665_603 &+ UInt64(version)
+        for byte in name.utf8 { seed = (seed ^ UInt64(byte)) &* 1_099_511_628_211 }
         return fill(seed: seed, from: 0, count: size)
     }
 
@@ -122,8 +122,8 @@ public final class TestServer: Sendable {
     }
 
     static func seed(_ name: String, version: Int) -> UInt64 {
-        var seed: UInt64 = 1469598103934665603 &+ UInt64(version)
-        for byte in name.utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }
+        var seed: UInt64 = 1_469_598_103_934_665_603 &+ UInt64(version)
+        for byte in name.utf8 { seed = (seed ^ UInt64(byte)) &* 1_099_511_628_211 }
         return seed
     }
 

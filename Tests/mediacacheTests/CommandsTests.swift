@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// `mediacache ARGS --cache-dir DIR`.
 @discardableResult
@@ -95,7 +95,8 @@ struct CommandsTests {
             #expect(json["entries"] as? Int == 1 && json["bytes"] as? Int == 3 && json["max_bytes"] as? Int == 1_048_576)
             #expect(json["hits"] as? Int == 1 && json["misses"] as? Int == 1 && json["hit_ratio"] as? Double == 0.5)
             #expect(try mc(dir, "stats", "--reset").status == 0)
-            let reset = try #require(try JSONSerialization.jsonObject(with: try mc(dir, "stats", "--json").stdout) as? [String: Any])
+            let reset = try #require(
+                try JSONSerialization.jsonObject(with: try mc(dir, "stats", "--json").stdout) as? [String: Any])
             #expect(reset["hits"] as? Int == 0 && reset["stored"] as? Int == 0 && reset["entries"] as? Int == 1)
             #expect(try mc(dir, "stats").out.contains("hit ratio:"))
         }
@@ -148,7 +149,8 @@ struct CommandsTests {
             #expect(get.status == 0 && get.out == "written by vllm")
             let list = try mc(dir, "list")
             #expect(list.lines.count == 2 && list.lines[1].hasSuffix("  -"))
-            let stats = try #require(try JSONSerialization.jsonObject(with: try mc(dir, "stats", "--json").stdout) as? [String: Any])
+            let stats = try #require(
+                try JSONSerialization.jsonObject(with: try mc(dir, "stats", "--json").stdout) as? [String: Any])
             #expect(stats["entries"] as? Int == 1 && stats["bytes"] as? Int == 15)
             let prune = try mc(dir, "prune", "--max-size", "10")
             #expect(prune.out.hasPrefix("removed 1 entry "))
@@ -158,7 +160,8 @@ struct CommandsTests {
 
     @Test func theCacheDirectoryComesFromVLLMsVariable() async throws {
         try await withTempDir { (dir) async throws in
-            let put = try CLI.run(["put", "https://h/v.png"], stdin: Data("v".utf8), environment: ["VLLM_MEDIA_CACHE": dir + "/vllm"])
+            let put = try CLI.run(
+                ["put", "https://h/v.png"], stdin: Data("v".utf8), environment: ["VLLM_MEDIA_CACHE": dir + "/vllm"])
             #expect(put.status == 0 && put.out.hasPrefix(dir + "/vllm/"))
             let mine = try CLI.run(
                 ["get", "https://h/v.png"], environment: ["VLLM_MEDIA_CACHE": dir + "/vllm", "MEDIACACHE_DIR": dir + "/mine"])
@@ -166,10 +169,12 @@ struct CommandsTests {
         }
     }
 
-    @Test("bad values are one line on stderr and exit 64", arguments: [
-        ["get", "--max-size", "0", "https://h/a.png"], ["get", "--ttl", "abc", "https://h/a.png"],
-        ["get", "ftp://h/a.png"], ["put", "not-a-url"], ["evict", "--older-than", "-1d"],
-    ])
+    @Test(
+        "bad values are one line on stderr and exit 64",
+        arguments: [
+            ["get", "--max-size", "0", "https://h/a.png"], ["get", "--ttl", "abc", "https://h/a.png"],
+            ["get", "ftp://h/a.png"], ["put", "not-a-url"], ["evict", "--older-than", "-1d"],
+        ])
     func badValues(arguments: [String]) async throws {
         try await withTempDir { (dir) async throws in
             let result = try CLI.run(arguments + ["--cache-dir", dir], stdin: Data())

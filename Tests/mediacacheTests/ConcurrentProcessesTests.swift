@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// What one worker saw.
 private struct Tally {
@@ -50,7 +50,8 @@ struct ConcurrentProcessesTests {
             #expect(total.puts + total.hits + total.misses > 0)
 
             let stats = try #require(
-                try JSONSerialization.jsonObject(with: try CLI.run(["stats", "--json", "--cache-dir", cache]).stdout) as? [String: Any])
+                try JSONSerialization.jsonObject(with: try CLI.run(["stats", "--json", "--cache-dir", cache]).stdout)
+                    as? [String: Any])
             #expect(stats["hits"] as? Int == total.hits)
             #expect(stats["misses"] as? Int == total.misses)
             #expect(stats["stored"] as? Int == total.puts)
@@ -61,7 +62,9 @@ struct ConcurrentProcessesTests {
                 if get.status == 0 { #expect([UInt8](get.stdout) == Self.body(url), "\(url)") }
             }
             #expect(Files.names(cache).filter { $0.hasPrefix(".tmp-") }.isEmpty)
-            print("8 processes x \(operations): \(total.puts) puts, \(total.hits) hits, \(total.misses) misses, \(total.evicted) evicted")
+            print(
+                "8 processes x \(operations): \(total.puts) puts, \(total.hits) hits, \(total.misses) misses, \(total.evicted) evicted"
+            )
         }
     }
 
@@ -71,7 +74,11 @@ struct ConcurrentProcessesTests {
             if roll < 40 {
                 let source = dir + "/" + (try CacheKey(url: url)).name
                 let result = try CLI.run(["put", "-q", "--cache-dir", cache, url, source])
-                if result.status == 0 { tally.puts += 1 } else { tally.unexpected.append("put \(result.status) \(result.stderr)") }
+                if result.status == 0 {
+                    tally.puts += 1
+                } else {
+                    tally.unexpected.append("put \(result.status) \(result.stderr)")
+                }
             } else if roll < 85 {
                 let result = try CLI.run(["get", "-q", "--cache-dir", cache, url])
                 switch result.status {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `--dedupe`: a write whose bytes another entry already holds becomes a
 /// hard link to that entry's file: one inode, many names, each a plain file.
@@ -86,7 +86,9 @@ struct DedupeTests {
             // Given: one body under two names and another body, 1200 KiB by name, 800 KiB on disk
             #expect(try mc(dir, "put", "--dedupe", "--max-size", "1000K", "https://h/a.bin", stdin: shared).status == 0)
             #expect(try mc(dir, "put", "--dedupe", "--max-size", "1000K", "https://h/b.bin", stdin: shared).status == 0)
-            let other = try mc(dir, "put", "--dedupe", "--max-size", "1000K", "https://h/d.bin", stdin: Data(TestServer.body("other", size: size)))
+            let other = try mc(
+                dir, "put", "--dedupe", "--max-size", "1000K", "https://h/d.bin",
+                stdin: Data(TestServer.body("other", size: size)))
             // Then: under a 1000 KiB limit nothing was evicted
             #expect(other.status == 0 && Files.entries(dir).count == 3)
             #expect(Reliability.int(json(try mc(dir, "prune", "--json", "--max-size", "1000K")), "removed_entries") == 0)

@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// Runs a test against a fresh origin on 127.0.0.1 and a fresh cache directory.
 func withOrigin(_ body: (TestServer, String) async throws -> Void) async throws {
@@ -43,7 +43,8 @@ struct FetchTests {
         }
     }
 
-    @Test func concurrentLargeBodiesAreHashedRight() async throws {  // each stream on its writing thread; the hasher itself: SHA256Tests
+    // Each stream is hashed on its writing thread; the hasher itself: SHA256Tests.
+    @Test func concurrentLargeBodiesAreHashedRight() async throws {
         try await withOrigin { (server, dir) async throws in
             // Given: six 3 MiB bodies fetched at once, their batches hashed on the thread pool side by side
             let names = (0..<6).map { "pair\($0)" }
@@ -264,8 +265,11 @@ struct FetchTests {
     @Test func jsonLinesHaveTheDocumentedFields() async throws {
         try await withOrigin { (server, dir) async throws in
             let result = try mc(
-                dir, "fetch", "--json", server.url("/file/j?size=10"), server.url("/status/500"), "ftp://h/x.png", "--retries", "0")
-            let objects = try result.lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+                dir, "fetch", "--json", server.url("/file/j?size=10"), server.url("/status/500"), "ftp://h/x.png", "--retries",
+                "0")
+            let objects = try result.lines.map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
             #expect(objects.count == 3)
             #expect(objects.filter { $0["source"] as? String == "argument" }.count == 1)
             for object in objects {
@@ -315,7 +319,8 @@ struct FetchTests {
             let second = try mc(dir, "get", "--fetch", url)
             #expect(second.status == 0 && second.stdout == first.stdout)
             #expect(server.requests(to: "/file/rt?size=999") == 1)
-            let stats = try #require(try JSONSerialization.jsonObject(with: try mc(dir, "stats", "--json").stdout) as? [String: Any])
+            let stats = try #require(
+                try JSONSerialization.jsonObject(with: try mc(dir, "stats", "--json").stdout) as? [String: Any])
             #expect(stats["misses"] as? Int == 1 && stats["hits"] as? Int == 1)
             let failed = try mc(dir, "get", "--fetch", server.url("/status/404"))
             #expect(failed.status == 69 && failed.stderr.contains("HTTP 404"))
@@ -331,7 +336,8 @@ struct FetchTests {
             let oldKey = try CacheKey(url: "https://h/old.bin")
             #expect(!Files.entries(dir).contains(oldKey.name))
             #expect(Files.entries(dir).count == 3)
-            let over = try mc(dir, "fetch", "--max-size", "1500", server.url("/file/run3?size=1000"), server.url("/file/run4?size=1000"))
+            let over = try mc(
+                dir, "fetch", "--max-size", "1500", server.url("/file/run3?size=1000"), server.url("/file/run4?size=1000"))
             #expect(over.stderr.contains("alone exceed the size limit"))
         }
     }

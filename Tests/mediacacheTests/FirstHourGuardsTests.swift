@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 @Suite("A new user's first hour (issue 13): guards")
 struct FirstHourGuardsTests {
@@ -45,7 +45,9 @@ struct FirstHourGuardsTests {
     func putSaysItWaitsForATerminal() async throws {
         try await withTempDir { (dir) async throws in
             let result = try OnTerminal.run(["put", "--cache-dir", dir, "https://h/typed.txt"], input: "typed\n\u{4}")
-            #expect(result.text.contains("mediacache: reading the bytes for https://h/typed.txt from the terminal; end with Ctrl-D"), "\(result.text)")
+            #expect(
+                result.text.contains("mediacache: reading the bytes for https://h/typed.txt from the terminal; end with Ctrl-D"),
+                "\(result.text)")
         }
     }
 
@@ -73,11 +75,17 @@ struct FirstHourGuardsTests {
     func readOnlyCommandsSayNoCache() async throws {
         try await withTempDir { (dir) async throws in
             let typo = dir + "/typo"
-            for arguments in [["stats"], ["stats", "--json"], ["list"], ["ls", "--json"], ["get", "https://h/a.png"], ["get", "--path", "https://h/a.png"], ["verify"]] {
+            for arguments in [
+                ["stats"], ["stats", "--json"], ["list"], ["ls", "--json"], ["get", "https://h/a.png"],
+                ["get", "--path", "https://h/a.png"], ["verify"],
+            ] {
                 let result = try CLI.run(arguments + ["--cache-dir", typo])
                 #expect(result.status == 66, "\(arguments)")
                 #expect(result.stdout.isEmpty)
-                #expect(result.stderr == "mediacache: no cache at \(typo); nothing was ever stored there (check --cache-dir, MEDIACACHE_DIR, VLLM_MEDIA_CACHE)\n", "\(arguments)")
+                #expect(
+                    result.stderr
+                        == "mediacache: no cache at \(typo); nothing was ever stored there (check --cache-dir, MEDIACACHE_DIR, VLLM_MEDIA_CACHE)\n",
+                    "\(arguments)")
             }
             let viaEnvironment = try CLI.run(["stats"], environment: ["VLLM_MEDIA_CACHE": typo])
             #expect(viaEnvironment.status == 66)

@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 @Suite("A new user's first hour (issue 13): output for people and for scripts")
 struct FirstHourOutputTests {
@@ -18,7 +18,10 @@ struct FirstHourOutputTests {
             let shown = try OnTerminal.run(["fetch", "--cache-dir", dir, good, bad])
             #expect(shown.status == 1)
             let key = try CacheKey(url: good).name
-            #expect(shown.text.contains("fetched       2.0 KiB  \(key)" + String(repeating: " ", count: 24 - key.count) + "  \(good)\n"), "\(shown.text)")
+            #expect(
+                shown.text.contains(
+                    "fetched       2.0 KiB  \(key)" + String(repeating: " ", count: 24 - key.count) + "  \(good)\n"),
+                "\(shown.text)")
             #expect(shown.text.contains("failed              -  \(try CacheKey(url: bad).name)"), "\(shown.text)")
             #expect(shown.text.contains("1 fetched, 0 cached, 0 revalidated, 1 failed"))
             // Piped: the stable tab-separated form
@@ -102,7 +105,9 @@ struct FirstHourOutputTests {
             let verbose = try CLI.run(
                 ["dir", "-v", "--ttl", "1h30m"], environment: ["MEDIACACHE_DIR": dir, "VLLM_MEDIA_CACHE_MAX_SIZE_MB": "10"])
             #expect(verbose.lines.count == 3)
-            #expect(verbose.lines[0].hasPrefix("cache dir:") && verbose.lines[0].hasSuffix("(MEDIACACHE_DIR=\(dir))"), "\(verbose.out)")
+            #expect(
+                verbose.lines[0].hasPrefix("cache dir:") && verbose.lines[0].hasSuffix("(MEDIACACHE_DIR=\(dir))"),
+                "\(verbose.out)")
             #expect(verbose.lines[1].contains("10.0 MiB") && verbose.lines[1].hasSuffix("(VLLM_MEDIA_CACHE_MAX_SIZE_MB=10)"))
             #expect(verbose.lines[2].contains("1h30m") && verbose.lines[2].hasSuffix("(--ttl 1h30m)"))
             #expect(Files.names(dir).isEmpty, "touches nothing")
@@ -112,19 +117,24 @@ struct FirstHourOutputTests {
     @Test("help pages show only the options that matter to each command")
     func helpShowsWhatMatters() throws {
         let key = try CLI.run(["key", "--help"]).out
-        for option in ["--durable", "--shared", "--max-size", "--ttl", "--json"] { #expect(!key.contains(option), "key: \(option)") }
+        for option in ["--durable", "--shared", "--max-size", "--ttl", "--json"] {
+            #expect(!key.contains(option), "key: \(option)")
+        }
         #expect(key.contains("--cache-dir"))
         let list = try CLI.run(["list", "--help"]).out
         for option in ["--durable", "--shared", "--max-size"] { #expect(!list.contains(option), "list: \(option)") }
         let put = try CLI.run(["put", "--help"]).out
-        for option in ["--durable", "--shared", "--max-size", "--ttl", "--allow-empty"] { #expect(put.contains(option), "put: \(option)") }
+        for option in ["--durable", "--shared", "--max-size", "--ttl", "--allow-empty"] {
+            #expect(put.contains(option), "put: \(option)")
+        }
         #expect(!put.contains("--json"))
     }
 }
 
 @Suite("A new user's first hour (issue 13): completions and the man page")
 struct FirstHourDocsTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     /// What bash completion offers for `words` (the last one being completed).
     static func bashCompletion(_ words: [String]) throws -> [String] {
@@ -172,7 +182,9 @@ struct FirstHourDocsTests {
         let cli = try String(contentsOfFile: Self.root + "/docs/cli.md", encoding: .utf8)
         let exitTable = cli.components(separatedBy: "## Exit codes")[1].components(separatedBy: "## JSON output")[0]
         let codes = exitTable.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("| "), let code = line.dropFirst(2).split(separator: " ").first, Int(code) != nil else { return nil }
+            guard line.hasPrefix("| "), let code = line.dropFirst(2).split(separator: " ").first, Int(code) != nil else {
+                return nil
+            }
             return String(code)
         }
         #expect(codes.count >= 12)

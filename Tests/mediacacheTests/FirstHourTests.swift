@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// Runs the binary on a pseudo-terminal, as a person at a shell would.
 enum OnTerminal {
@@ -86,7 +86,9 @@ struct FirstHourBugTests {
             for arguments in [["get", "--fetch", url], ["fetch", url], ["stats", "--reset"]] {
                 let result = try Self.asNobody(arguments + ["--cache-dir", cache])
                 #expect(result.status == 77, "\(arguments): \(result.stderr)")
-                #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.contains("permission denied"), "\(arguments): \(result.stderr)")
+                #expect(
+                    result.stderr.split(separator: "\n").count == 1 && result.stderr.contains("permission denied"),
+                    "\(arguments): \(result.stderr)")
                 #expect(!result.stderr.contains("bad file descriptor"))
             }
             #expect(server.requests(prefix: "/file/new.png") == 0, "nothing is downloaded that cannot be kept")
@@ -100,11 +102,16 @@ struct FirstHourBugTests {
             Files.write(dir + "/afile", Array("x".utf8))
             let stats = try CLI.run(["stats", "--cache-dir", dir + "/afile/sub"])
             #expect(stats.status == 66)
-            #expect(stats.stderr == "mediacache: no cache at \(dir)/afile/sub (\(dir)/afile is a file, not a directory); nothing was ever stored there (check --cache-dir, MEDIACACHE_DIR, VLLM_MEDIA_CACHE)\n")
+            #expect(
+                stats.stderr
+                    == "mediacache: no cache at \(dir)/afile/sub (\(dir)/afile is a file, not a directory); nothing was ever stored there (check --cache-dir, MEDIACACHE_DIR, VLLM_MEDIA_CACHE)\n"
+            )
             #expect(!stats.stderr.contains("exists"))
             let put = try CLI.run(["put", "--cache-dir", dir + "/afile/sub", "https://h/x.png"], stdin: Data("x".utf8))
             #expect(put.status == 73)
-            #expect(put.stderr.contains("cannot create cache directory \(dir)/afile/sub: not a directory (a part of the path is a file)"))
+            #expect(
+                put.stderr.contains(
+                    "cannot create cache directory \(dir)/afile/sub: not a directory (a part of the path is a file)"))
             #expect(!put.stderr.contains("exists"))
         }
     }

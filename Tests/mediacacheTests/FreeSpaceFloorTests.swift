@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Small file systems mounted for one test: whether this machine allows it,
 /// found out once by mounting and unmounting a scratch one.
@@ -113,12 +113,14 @@ struct FreeSpaceFloorTests {
 
             // When: a put with the floor in the environment
             let put = try CLI.run(
-                ["put", "http://floor.invalid/new.bin", "--cache-dir", cache], stdin: Data(TestServer.body("new", size: 256 << 10)),
+                ["put", "http://floor.invalid/new.bin", "--cache-dir", cache],
+                stdin: Data(TestServer.body("new", size: 256 << 10)),
                 environment: ["MEDIACACHE_MIN_FREE": "1M"])
             // Then: least recently used entries went until 1 MiB is free; the new entry stays
             #expect(put.status == 0, "\(put.stderr)")
             #expect(Mounts.free(mount) >= 1 << 20)
-            #expect(Files.entries(cache).contains(URL(fileURLWithPath: put.out.trimmingCharacters(in: .newlines)).lastPathComponent))
+            #expect(
+                Files.entries(cache).contains(URL(fileURLWithPath: put.out.trimmingCharacters(in: .newlines)).lastPathComponent))
             #expect(Files.entries(cache).count < 7 && newestKept(keys, in: cache))
 
             // When: fetch and get --fetch with a higher floor
@@ -127,7 +129,9 @@ struct FreeSpaceFloorTests {
             #expect(fetch.status == 0, "\(fetch.stderr)")
             #expect(Mounts.free(mount) >= 2 << 20)
             let readThrough = server.url("/file/floor-get?size=\(256 << 10)")
-            let get = try CLI.run(["get", "--fetch", "-o", dir + "/out", "--min-free", "2400K", "--cache-dir", cache, readThrough])
+            let get = try CLI.run([
+                "get", "--fetch", "-o", dir + "/out", "--min-free", "2400K", "--cache-dir", cache, readThrough,
+            ])
             #expect(get.status == 0, "\(get.stderr)")
             #expect(Mounts.free(mount) >= 2400 << 10)
             // Then: both new entries are there, and what left was the oldest
@@ -149,7 +153,9 @@ struct FreeSpaceFloorTests {
             let cache = mount + "/cache"
             let common = ["--cache-dir", cache, "--min-free", "1T"]
             for index in 0..<2 {
-                #expect(try CLI.run(["put", "-q", "http://ramfs.invalid/\(index).bin"] + common, stdin: Data("bytes \(index)".utf8)).status == 0)
+                #expect(
+                    try CLI.run(["put", "-q", "http://ramfs.invalid/\(index).bin"] + common, stdin: Data("bytes \(index)".utf8))
+                        .status == 0)
             }
             let prune = Reliability.jsonLines(try CLI.run(["prune", "--json"] + common)).first ?? [:]
             #expect(Reliability.int(prune, "over_free") == 0 && Reliability.int(prune, "entries") == 2)

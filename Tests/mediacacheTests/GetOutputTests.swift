@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `get -o FILE` goes through the atomic writer: FILE is the whole entry or
 /// is left as it was. And the plain `get` the fast path serves ends exactly
@@ -9,7 +9,9 @@ import TestSupport
 struct GetOutputTests {
     /// Runs the binary under bash with files limited to `fileSizeKiB` and
     /// SIGXFSZ ignored, so a write past the limit fails with EFBIG.
-    static func runLimited(_ arguments: [String], fileSizeKiB: Int, environment: [String: String]) throws -> (status: Int32, stderr: String) {
+    static func runLimited(_ arguments: [String], fileSizeKiB: Int, environment: [String: String]) throws -> (
+        status: Int32, stderr: String
+    ) {
         let script = "trap '' XFSZ; ulimit -f \(fileSizeKiB); exec \"$0\" \"$@\""
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -50,7 +52,9 @@ struct GetOutputTests {
             #expect(Files.read(dir + "/out/old.bin") == Array("old".utf8))
 
             // When: there is room again, then Then: the whole entry replaces the old file
-            #expect(try CLI.run(["get", "--cache-dir", cache, "-o", dir + "/out/old.bin", url], environment: kind.environment).status == 0)
+            #expect(
+                try CLI.run(["get", "--cache-dir", cache, "-o", dir + "/out/old.bin", url], environment: kind.environment).status
+                    == 0)
             #expect(Files.read(dir + "/out/old.bin") == body)
             #expect(Files.names(dir + "/out") == ["old.bin"])
         }
@@ -64,7 +68,9 @@ struct GetOutputTests {
             // Given: a 2 MiB entry, and a 1 MiB file system to write it to
             let cache = dir + "/cache"
             let url = "http://h.invalid/big.bin"
-            #expect(try CLI.run(["put", "-q", "--cache-dir", cache, url], stdin: Data(TestServer.body("big", size: 2 << 20))).status == 0)
+            #expect(
+                try CLI.run(["put", "-q", "--cache-dir", cache, url], stdin: Data(TestServer.body("big", size: 2 << 20))).status
+                    == 0)
             try #require(Reliability.mountTmpfs(dir + "/small", size: "1m"))
             defer { Reliability.unmount(dir + "/small") }
 
@@ -97,7 +103,9 @@ struct GetOutputTests {
             let hit = "https://h/hit.png"
             #expect(try CLI.run(["put", "-q", "--cache-dir", cache, hit], stdin: Data("hit bytes".utf8)).status == 0)
             let out = dir + "/out.png"
-            let cases = [[hit], ["https://h/miss.png"], ["-q", "https://h/miss.png"], ["--path", hit], ["-o", out, hit], ["ftp://h/x.png"]]
+            let cases = [
+                [hit], ["https://h/miss.png"], ["-q", "https://h/miss.png"], ["--path", hit], ["-o", out, hit], ["ftp://h/x.png"],
+            ]
             for arguments in cases {
                 // When: the plain form (fast path), then the same with a flag only the full parser takes
                 try? FileManager.default.removeItem(atPath: out)

@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// `python3` with `prometheus_client` (`pip install prometheus_client`), when this machine has both.
 enum PrometheusParser {
@@ -159,7 +159,8 @@ struct MetricsTests {
             // Given: a cache that has seen some of everything, with an entry limit set
             try Self.busyCache(server, dir)
             let json = try #require(
-                try JSONSerialization.jsonObject(with: try mc(dir, "stats", "--json", "--max-entries", "100").stdout) as? [String: Any])
+                try JSONSerialization.jsonObject(with: try mc(dir, "stats", "--json", "--max-entries", "100").stdout)
+                    as? [String: Any])
             // When: the same cache's stats as Prometheus text
             let result = try mc(dir, "stats", "--format", "prometheus", "--max-entries", "100")
             #expect(result.status == 0, "\(result.stderr)")
@@ -192,7 +193,9 @@ struct MetricsTests {
                 let sample = try #require(matching.first, "no sample \(target.metric) \(target.labels) for \(key)")
                 #expect(matching.count == 1)
                 let expected = value * target.scale
-                #expect(abs(sample.value - expected) <= max(0.0001, abs(expected) * 0.0001) + (key.hasSuffix("_use") || key == "since" ? 1 : 0), "\(key): \(sample.value) vs \(expected)")
+                #expect(
+                    abs(sample.value - expected) <= max(0.0001, abs(expected) * 0.0001)
+                        + (key.hasSuffix("_use") || key == "since" ? 1 : 0), "\(key): \(sample.value) vs \(expected)")
             }
             #expect(figures["hits"] == 1 && figures["misses"] == 3 && figures["evicted_entries"] == 1)
             #expect(samples.contains { $0.name == "mediacache_max_entries" && $0.value == 100 })

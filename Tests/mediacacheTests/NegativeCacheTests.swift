@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// The negative record of `url`, where vLLM never looks.
 func negativeRecord(_ dir: String, _ url: String) throws -> String {
@@ -26,7 +26,9 @@ struct NegativeCacheTests {
             let second = try mc(dir, "fetch", url)
             let get = try mc(dir, "get", "--fetch", url)
             // Then: both fail as the origin did, saying why, and the origin is not asked
-            #expect(second.status == 1 && second.stderr.contains("HTTP 404") && second.stderr.contains("remembered"), "\(second.stderr)")
+            #expect(
+                second.status == 1 && second.stderr.contains("HTTP 404") && second.stderr.contains("remembered"),
+                "\(second.stderr)")
             #expect(rows(second)[0][0] == "failed")
             #expect(get.status == 69 && get.stderr.contains("HTTP 404") && get.stderr.contains("remembered"), "\(get.stderr)")
             #expect(server.requests(to: "/status/404") == 1)

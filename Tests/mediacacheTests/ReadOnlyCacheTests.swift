@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 @Suite("A cache this process may read but not write")
 struct ReadOnlyCacheTests {
@@ -31,7 +31,9 @@ struct ReadOnlyCacheTests {
 
     @Test(
         "a vLLM cache on a read-only mount: get, list, stats and verify work; writes fail clearly and change nothing",
-        .enabled(if: canBindMountReadOnly, "needs to bind-mount a directory read-only (root, and a kernel or container that allows it)"))
+        .enabled(
+            if: canBindMountReadOnly, "needs to bind-mount a directory read-only (root, and a kernel or container that allows it)"
+        ))
     func readOnlyVLLMCache() async throws {
         try await withTempDir { (dir) async throws in
             // Given a directory vLLM filled, mounted read-only, with no .mediacache yet

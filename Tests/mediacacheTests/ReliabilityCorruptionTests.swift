@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// `verify` finds what went wrong on disk, `verify --fix` repairs it through
 /// the eviction engine, and no damaged file ever crashes a command.
@@ -41,7 +41,9 @@ struct ReliabilityCorruptionTests {
             #expect(verify.status == 1)
             let objects = Reliability.jsonLines(verify)
             #expect(objects.count == verify.lines.count, "\(verify.out)")
-            let found = Dictionary(objects.compactMap { o in (o["key"] as? String).map { ($0, o["status"] as? String ?? "") } }) { a, _ in a }
+            let found = Dictionary(objects.compactMap { o in (o["key"] as? String).map { ($0, o["status"] as? String ?? "") } }) {
+                a, _ in a
+            }
             #expect(found == [keys[0]: "corrupt", keys[1]: "missing", foreign: "foreign", hostile: "hostile"], "\(verify.out)")
             let summary = try #require(objects.last)
             #expect(Reliability.int(summary, "checked") == 3 && Reliability.int(summary, "ok") == 2)
@@ -84,7 +86,9 @@ struct ReliabilityCorruptionTests {
                 }.joined(separator: "\n")
                 return Array(text.utf8)
             case .notANumber:
-                return Array(String(decoding: original, as: UTF8.self).replacingOccurrences(of: "since ", with: "since inf\nx ").replacingOccurrences(of: "stored_at ", with: "stored_at nan\nx ").utf8)
+                return Array(
+                    String(decoding: original, as: UTF8.self).replacingOccurrences(of: "since ", with: "since inf\nx ")
+                        .replacingOccurrences(of: "stored_at ", with: "stored_at nan\nx ").utf8)
             case .directory, .symlink: return nil
             }
         }

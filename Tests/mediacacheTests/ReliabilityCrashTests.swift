@@ -1,13 +1,15 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Invariant 1 across `kill -9`: a writer killed mid-body leaves no entry
 /// (or the old entry, whole). An unnamed temp file leaves nothing at all; a
 /// named one leaves a `.tmp-*` file that `prune` later removes.
 @Suite("Reliability: kill -9")
 struct ReliabilityCrashTests {
-    @Test("kill -9 of two puts and a fetch mid-body: no partial entry, old bytes kept, no temp file outlives prune", arguments: TempKind.allCases)
+    @Test(
+        "kill -9 of two puts and a fetch mid-body: no partial entry, old bytes kept, no temp file outlives prune",
+        arguments: TempKind.allCases)
     func killWritersMidBody(_ kind: TempKind) async throws {
         signal(SIGPIPE, SIG_IGN)  // the killed put's stdin pipe must not take the test down
         let server = try await TestServer.start()
@@ -27,14 +29,17 @@ struct ReliabilityCrashTests {
                 let put = try PipedProcess(["put", url] + common, environment: kind.environment)
                 try await Reliability.blocking { put.feed(Array(big.prefix(2 << 20))) }
                 let pid = put.process.processIdentifier
-                temps.append(try await Self.waitForTemp(of: pid, in: cache, kind: kind, besides: temps, for: url) { put.killNow() })
+                temps.append(
+                    try await Self.waitForTemp(of: pid, in: cache, kind: kind, besides: temps, for: url) { put.killNow() })
                 #expect(put.reap() == .uncaughtSignal)
             }
             // And: a fetch of a slow 4 MiB body (6 s), killed once its first MiB is on disk
             let slowURL = server.url("/slow/crash?size=4194304&chunks=40&delay=150")
             let fetch = try CLI.launch(["fetch", "-q", slowURL] + common, environment: kind.environment)
             let pid = fetch.process.processIdentifier
-            temps.append(try await Self.waitForTemp(of: pid, in: cache, kind: kind, besides: temps, for: slowURL) { fetch.signal(SIGKILL) })
+            temps.append(
+                try await Self.waitForTemp(of: pid, in: cache, kind: kind, besides: temps, for: slowURL) { fetch.signal(SIGKILL) }
+            )
             _ = try await Reliability.blocking { try fetch.wait() }
             #expect(fetch.process.terminationReason == .uncaughtSignal)
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Invariant 6 for a full disk: on a 2 MiB tmpfs, writes that do not fit fail
 /// with one clear line and a documented code, and nothing else changes.

@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// Nothing planted in a cache directory is ever followed, touched through, or
 /// clobbered; new directories get the modes the docs promise.
@@ -39,7 +39,9 @@ struct ReliabilityHostilePathTests {
             let stats = Reliability.jsonLines(try CLI.run(["stats", "--json"] + common)).first ?? [:]
             #expect(Reliability.int(stats, "hostile_entries") == 4 && Reliability.int(stats, "entries") == 1)
             #expect(try CLI.run(["evict", "-q", urls[0]] + common).status == 0)
-            #expect(!FileManager.default.fileExists(atPath: links[0]) && (try? FileManager.default.destinationOfSymbolicLink(atPath: links[0])) == nil)
+            #expect(
+                !FileManager.default.fileExists(atPath: links[0])
+                    && (try? FileManager.default.destinationOfSymbolicLink(atPath: links[0])) == nil)
             let fix = try CLI.run(["verify", "--fix", "--json"] + common)
             #expect(fix.status == 0)
             #expect(Reliability.snapshot(cache)["./" + (links[1] as NSString).lastPathComponent] == nil)
@@ -133,7 +135,9 @@ struct ReliabilityHostilePathTests {
                 #expect(mode(dir + "/private/cache" + sub) == 0o700, "\(sub)")
             }
             let shared = dir + "/shared/cache"
-            #expect(try CLI.run(["put", "-q", "--shared", "--cache-dir", shared, "http://h.invalid/one"], stdin: Data("one".utf8)).status == 0)
+            #expect(
+                try CLI.run(["put", "-q", "--shared", "--cache-dir", shared, "http://h.invalid/one"], stdin: Data("one".utf8))
+                    .status == 0)
             for sub in ["", "/.mediacache", "/.mediacache/meta", "/.mediacache/locks"] {
                 #expect(mode(shared + sub) == 0o2770, "\(sub)")
             }
@@ -151,7 +155,9 @@ struct ReliabilityHostilePathTests {
         try await withTempDir { (dir) async throws in
             // Given: a shared cache made by root, with one entry
             let shared = dir + "/shared/cache"
-            #expect(try CLI.run(["put", "-q", "--shared", "--cache-dir", shared, "http://h.invalid/one"], stdin: Data("one".utf8)).status == 0)
+            #expect(
+                try CLI.run(["put", "-q", "--shared", "--cache-dir", shared, "http://h.invalid/one"], stdin: Data("one".utf8))
+                    .status == 0)
             chmod(dir, 0o755)
             chmod(dir + "/shared", 0o755)
             Files.write(dir + "/two", Array("two".utf8))
@@ -160,7 +166,8 @@ struct ReliabilityHostilePathTests {
             // When: user nobody, in root's group, puts and gets
             let nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--groups", "0", CLI.binary]
             #expect(Reliability.shell(nobody + ["put", "-q", "--cache-dir", shared, "http://h.invalid/two", dir + "/two"]) == 0)
-            #expect(Reliability.shell(nobody + ["get", "-q", "-o", "/dev/null", "--cache-dir", shared, "http://h.invalid/one"]) == 0)
+            #expect(
+                Reliability.shell(nobody + ["get", "-q", "-o", "/dev/null", "--cache-dir", shared, "http://h.invalid/one"]) == 0)
 
             // Then: root reads what nobody stored
             #expect(try CLI.run(["get", "--cache-dir", shared, "http://h.invalid/two"]).out == "two")

@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// Invariant 1 "every crash": the stress mix again, but one command in five
 /// is killed with SIGKILL a few milliseconds in, wherever it happens to be.
@@ -23,7 +23,9 @@ struct ReliabilityKillStormTests {
             let tally = await StressWorker.run(universe: universe, common: common, seconds: seconds, killPercent: 20)
 
             // Then: the survivors saw only whole, right bytes and ended cleanly
-            print("reliability-figures: kill storm \(tally.total) operations in \(Int(seconds)) s, \(tally.killed) killed with SIGKILL; gets \(tally.gets), hits \(tally.hits), wrong bytes \(tally.wrongBytes)")
+            print(
+                "reliability-figures: kill storm \(tally.total) operations in \(Int(seconds)) s, \(tally.killed) killed with SIGKILL; gets \(tally.gets), hits \(tally.hits), wrong bytes \(tally.wrongBytes)"
+            )
             #expect(tally.failures.isEmpty, "\(tally.failures.count) failures, first: \(tally.failures.prefix(5))")
             #expect(tally.wrongBytes == 0)
             #expect(tally.killed > 0)
@@ -33,7 +35,9 @@ struct ReliabilityKillStormTests {
             let prune = try CLI.run(["prune", "-q", "--leftover-age", "1s"] + common)
             #expect(prune.status == 0, "\(prune.stderr)")
             #expect(Reliability.tempFiles(cache).isEmpty, "\(Reliability.tempFiles(cache))")
-            #expect(Files.entries(cache).allSatisfy { name in universe.items.contains { (try? CacheKey(url: $0.url))?.name == name } })
+            #expect(
+                Files.entries(cache).allSatisfy { name in universe.items.contains { (try? CacheKey(url: $0.url))?.name == name } }
+            )
 
             // And: no entry is corrupt (no metadata paired with other bytes), none missing, none hostile;
             // a put killed between its two renames may leave an entry without metadata (foreign), which is valid

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Invariant 4: memory stays flat whatever the size of the media. A process
 /// that held a body whole would peak above the body's size; these peak far below it.
@@ -30,7 +30,9 @@ struct ReliabilityMemoryTests {
             ]
             for (name, arguments, piped) in runs {
                 // When
-                let (result, peakKiB) = try await Reliability.blocking { try Self.runMeasured(arguments + common, pipingZeros: piped) }
+                let (result, peakKiB) = try await Reliability.blocking {
+                    try Self.runMeasured(arguments + common, pipingZeros: piped)
+                }
                 print("reliability-figures: memory \(name): peak \(peakKiB / 1024) MiB")
                 // Then
                 #expect(result == 0, "\(name)")
@@ -56,7 +58,9 @@ struct ReliabilityMemoryTests {
         if pipingZeros > 0 {
             Thread {
                 let zeros = [UInt8](repeating: 0, count: 1 << 20)
-                for _ in 0..<(pipingZeros >> 20) { zeros.withUnsafeBytes { _ = Reliability.writeAll(pipe.fileHandleForWriting.fileDescriptor, $0) } }
+                for _ in 0..<(pipingZeros >> 20) {
+                    zeros.withUnsafeBytes { _ = Reliability.writeAll(pipe.fileHandleForWriting.fileDescriptor, $0) }
+                }
                 try? pipe.fileHandleForWriting.close()
             }.start()
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Invariant 5 where it can be counted exactly: with nothing due for
 /// eviction, eight processes writing at once lose no entry, no counter
@@ -32,15 +32,18 @@ struct ReliabilityNoLossTests {
                     let back = "w\(worker)-\(Int.random(in: 0...index, using: &random))"
                     let get = try? CLI.run(["get", "http://lost.invalid/\(back)"] + common)
                     tally.got(hit: get?.status == 0)
-                    if get.map({ [UInt8]($0.stdout) }) != TestServer.body(back, size: 1000 + 97 * Int(back.split(separator: "-")[1])!) {
+                    if get.map({ [UInt8]($0.stdout) })
+                        != TestServer.body(back, size: 1000 + 97 * Int(back.split(separator: "-")[1])!)
+                    {
                         tally.wrong("get \(back): exit \(get?.status ?? -1)")
                     }
-                    let extra: [String]? = switch index % 4 {
-                    case 0: ["fetch", "-q", "--json"] + shared
-                    case 1: ["prune", "-q"]
-                    case 2: ["stats", "--json"]
-                    default: nil
-                    }
+                    let extra: [String]? =
+                        switch index % 4 {
+                        case 0: ["fetch", "-q", "--json"] + shared
+                        case 1: ["prune", "-q"]
+                        case 2: ["stats", "--json"]
+                        default: nil
+                        }
                     if let extra {
                         let result = try? CLI.run(extra + common)
                         if result?.status != 0 { tally.fail("\(extra[0]): \(result?.stderr ?? "no launch")") }
@@ -60,11 +63,15 @@ struct ReliabilityNoLossTests {
                     if get.status != 0 || [UInt8](get.stdout) != TestServer.body(name, size: 1000 + 97 * index) { lost += 1 }
                 }
             }
-            print("reliability-figures: no-loss \(tally.puts) puts and \(shared.count) shared URLs fetched by \(workers) processes at once, \(tally.gets) reads; entries lost \(lost), wrong bytes \(tally.wrongBytes)")
+            print(
+                "reliability-figures: no-loss \(tally.puts) puts and \(shared.count) shared URLs fetched by \(workers) processes at once, \(tally.gets) reads; entries lost \(lost), wrong bytes \(tally.wrongBytes)"
+            )
             #expect(tally.failures.isEmpty, "\(tally.failures.prefix(5))")
             #expect(lost == 0 && tally.wrongBytes == 0)
             #expect(tally.fetched == shared.count)
-            for url in shared { #expect(server.requests(to: String(url.dropFirst("http://127.0.0.1:\(server.port)".count))) == 1) }
+            for url in shared {
+                #expect(server.requests(to: String(url.dropFirst("http://127.0.0.1:\(server.port)".count))) == 1)
+            }
             let stats = try #require(Reliability.jsonLines(try CLI.run(["stats", "--json"] + common)).first)
             #expect(Reliability.int(stats, "stored") == workers * perWorker + shared.count)
             #expect(Reliability.int(stats, "hits") == tally.gets + workers * perWorker + tally.fetchHits)

@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// Invariants 1, 2, 3 and 5 under load: many real `mediacache` processes on
 /// one cache so small that eviction runs all the time.
@@ -29,7 +29,9 @@ struct ReliabilityStressTests {
 
             // Then: no failure, no wrong bytes, counters add up, no temp file left
             let total = tally.total
-            print("reliability-figures: stress \(total) operations by \(Self.workers) processes in \(Int(Self.seconds)) s (\(tally.summary)); gets \(tally.gets), hits \(tally.hits), puts \(tally.puts), fetched \(tally.fetched), wrong bytes \(tally.wrongBytes)")
+            print(
+                "reliability-figures: stress \(total) operations by \(Self.workers) processes in \(Int(Self.seconds)) s (\(tally.summary)); gets \(tally.gets), hits \(tally.hits), puts \(tally.puts), fetched \(tally.fetched), wrong bytes \(tally.wrongBytes)"
+            )
             #expect(tally.failures.isEmpty, "\(tally.failures.count) failures, first: \(tally.failures.prefix(5))")
             #expect(tally.wrongBytes == 0)
             #expect(total >= Self.workers)
@@ -37,7 +39,9 @@ struct ReliabilityStressTests {
             let stats = try CLI.run(["stats", "--json"] + common)
             let counters = try #require(Reliability.jsonLines(stats).first)
             // Every get and every URL of a fetch is one lookup (a fresh fetch is a hit, a download a miss).
-            #expect(Reliability.int(counters, "hits")! + Reliability.int(counters, "misses")! == tally.gets + tally.fetchHits + tally.fetchMisses)
+            #expect(
+                Reliability.int(counters, "hits")! + Reliability.int(counters, "misses")! == tally.gets + tally.fetchHits
+                    + tally.fetchMisses)
             #expect(Reliability.int(counters, "hits") == tally.hits + tally.fetchHits)
             #expect(Reliability.int(counters, "stored") == tally.puts + tally.fetched)
             // One origin request per download: no process downloaded a URL another was already fetching.

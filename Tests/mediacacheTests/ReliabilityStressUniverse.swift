@@ -73,7 +73,12 @@ final class StressTally: @unchecked Sendable {
     private(set) var killed = 0
 
     func count(_ operation: String) { lock.withLock { operations[operation, default: 0] += 1 } }
-    func got(hit: Bool) { lock.withLock { gets += 1; if hit { hits += 1 } } }
+    func got(hit: Bool) {
+        lock.withLock {
+            gets += 1
+            if hit { hits += 1 }
+        }
+    }
     func put() { lock.withLock { puts += 1 } }
     func fetched(_ count: Int) { lock.withLock { fetched += count } }
     /// Books the lines of a `fetch --json`: how many were fetched, and the hits and misses it counted.
@@ -85,7 +90,12 @@ final class StressTally: @unchecked Sendable {
             fetchMisses += status.filter { $0 == "fetched" || $0 == "revalidated" }.count
         }
     }
-    func wrong(_ what: String) { lock.withLock { wrongBytes += 1; failures.append(what) } }
+    func wrong(_ what: String) {
+        lock.withLock {
+            wrongBytes += 1
+            failures.append(what)
+        }
+    }
     func fail(_ what: String) { lock.withLock { failures.append(what) } }
     func killedOne() { lock.withLock { killed += 1 } }
 

@@ -39,7 +39,9 @@ struct StressWorker {
             let version = item.versions.randomElement(using: &dice.random)!
             run("put", ["put", "-q", item.url, version.file]) { _ in tally.put() }
         case 60..<75:
-            let urls = (0..<Int.random(in: 1...3, using: &dice.random)).map { _ in universe.fetchable.randomElement(using: &dice.random)!.url }
+            let urls = (0..<Int.random(in: 1...3, using: &dice.random)).map { _ in
+                universe.fetchable.randomElement(using: &dice.random)!.url
+            }
             fetch(Array(Set(urls)))
         case 75..<82: run("evict", ["evict", "-q", item.url])
         case 82..<88: run("prune", ["prune", "-q"])
@@ -119,7 +121,8 @@ struct StressWorker {
         run("list", ["list", "--json"]) { result in
             for row in Reliability.jsonLines(result) {
                 guard let url = row["url"] as? String else { continue }
-                guard let item = universe.item(for: url), item.versions.contains(where: { $0.size == Reliability.int(row, "size") }),
+                guard let item = universe.item(for: url),
+                    item.versions.contains(where: { $0.size == Reliability.int(row, "size") }),
                     (try? CacheKey(url: url))?.name == row["key"] as? String
                 else { return tally.wrong("list row \(row) does not match its URL") }
             }

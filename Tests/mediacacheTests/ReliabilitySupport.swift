@@ -92,7 +92,9 @@ enum Reliability {
     /// A temp file of at least `bytes` that process `pid` is writing into
     /// `cache`: a `.tmp-*` name there, or an unnamed file it holds open
     /// (its /proc link reads "<cache>/#<inode> (deleted)"); nil if none yet.
-    static func tempFile(of pid: Int32, in cache: String, kind: TempKind, atLeast bytes: Int64, besides known: [String]) -> String? {
+    static func tempFile(of pid: Int32, in cache: String, kind: TempKind, atLeast bytes: Int64, besides known: [String])
+        -> String?
+    {
         var info = stat()
         switch kind {
         case .named:

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A shared tier may make a run slower, never broken. Each fault ends the
 /// same way: every URL served right by the origin, exit 0, the fault counted
@@ -57,7 +57,9 @@ struct RemoteFaultTests {
         }
     }
 
-    @Test("a body corrupted on the server's disk is a miss counted corrupt, never stored", .enabled(if: Remote.nginx, "needs nginx"))
+    @Test(
+        "a body corrupted on the server's disk is a miss counted corrupt, never stored", .enabled(if: Remote.nginx, "needs nginx")
+    )
     func corruptBody() async throws {
         try await withOrigin { (server, dir) async throws in
             let nginx = try NginxServer.start(in: dir)
@@ -116,10 +118,13 @@ struct RemoteFaultTests {
         try await withOrigin { (server, dir) async throws in
             let nginx = try NginxServer.start(in: dir)
             let names = (0..<20).map { "dies\($0)" }
-            let media = names.map { (server.url("/slow/\($0)?size=20000&chunks=2&delay=100&length=1"), TestServer.body($0, size: 20000)) }
+            let media = names.map {
+                (server.url("/slow/\($0)?size=20000&chunks=2&delay=100&length=1"), TestServer.body($0, size: 20000))
+            }
             let node = dir + "/node"
             let process = try CLI.launch(
-                ["fetch", "-q", "-j", "2", "--cache-dir", node, "--remote", nginx.url + "|timeout=2", "--remote-wait", "5"] + media.map(\.0))
+                ["fetch", "-q", "-j", "2", "--cache-dir", node, "--remote", nginx.url + "|timeout=2", "--remote-wait", "5"]
+                    + media.map(\.0))
             // When: nginx is killed once a few uploads have landed
             let deadline = Date().addingTimeInterval(60)
             while nginx.files(under: "records").count < 3 && Date() < deadline { usleep(20_000) }
@@ -130,8 +135,10 @@ struct RemoteFaultTests {
             #expect(Remote.disabledLines(result).count == 1, "\(result.stderr)")
             try Remote.expectServed(node, media.map { (url: $0.0, bytes: $0.1) })
             let counts = try Remote.counters(node)[nginx.url] ?? [:]
-            #expect((counts["errors"] ?? 0) + (counts["timeouts"] ?? 0) >= 1, "\(counts)")  // one per request in flight at the kill
-            #expect((counts["uploads"] ?? 0) >= 3 && (counts["uploads"] ?? 0) + (counts["uploads_dropped"] ?? 0) == 20, "\(counts)")
+            // One per request in flight at the kill.
+            #expect((counts["errors"] ?? 0) + (counts["timeouts"] ?? 0) >= 1, "\(counts)")
+            #expect(
+                (counts["uploads"] ?? 0) >= 3 && (counts["uploads"] ?? 0) + (counts["uploads_dropped"] ?? 0) == 20, "\(counts)")
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Helpers for the shared-tier tests: media on the test origin, nodes
 /// (each a cache directory of its own), and the per-level counters.
@@ -9,7 +9,9 @@ enum Remote {
     static let nginx = NginxServer.isAvailable
 
     /// `count` media URLs on `server`, each of `size` bytes (or sizes growing from it), and their expected bytes.
-    static func media(_ server: TestServer, _ prefix: String, count: Int, size: Int, varied: Bool = false) -> [(url: String, bytes: [UInt8])] {
+    static func media(_ server: TestServer, _ prefix: String, count: Int, size: Int, varied: Bool = false) -> [(
+        url: String, bytes: [UInt8]
+    )] {
         (0..<count).map { index in
             let name = "\(prefix)\(index)"
             let bytes = size + (varied ? index * 1000 : 0)
@@ -19,20 +21,29 @@ enum Remote {
 
     /// Runs `mediacache fetch` on one node through the given levels.
     @discardableResult
-    static func fetch(_ node: String, _ urls: [String], remotes: [String], jobs: Int = 4, extra: [String] = []) throws -> ProcessResult {
+    static func fetch(_ node: String, _ urls: [String], remotes: [String], jobs: Int = 4, extra: [String] = []) throws
+        -> ProcessResult
+    {
         try CLI.run(["fetch", "-q", "-j", "\(jobs)", "--cache-dir", node] + remotes.flatMap { ["--remote", $0] } + extra + urls)
     }
 
     /// Every URL's bytes are cached on `node`, whole and right.
-    static func expectServed(_ node: String, _ media: [(url: String, bytes: [UInt8])], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectServed(
+        _ node: String, _ media: [(url: String, bytes: [UInt8])], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         for item in media {
             let get = try CLI.run(["get", "-q", "--cache-dir", node, item.url])
-            #expect(get.status == 0 && [UInt8](get.stdout) == item.bytes, "\(item.url): \(get.stderr)", sourceLocation: sourceLocation)
+            #expect(
+                get.status == 0 && [UInt8](get.stdout) == item.bytes, "\(item.url): \(get.stderr)", sourceLocation: sourceLocation
+            )
         }
     }
 
     /// The origin served each URL exactly `times` times.
-    static func expectOriginServed(_ server: TestServer, _ media: [(url: String, bytes: [UInt8])], times: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectOriginServed(
+        _ server: TestServer, _ media: [(url: String, bytes: [UInt8])], times: Int,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         for item in media {
             let uri = String(item.url.dropFirst("http://127.0.0.1:\(server.port)".count))
             #expect(server.requests(to: uri) == times, "\(uri)", sourceLocation: sourceLocation)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The shared tier against real nginx WebDAV: what one node fetched, others
 /// get from the tier; push; shards; signed records.
@@ -22,15 +22,22 @@ struct RemoteTierTests {
             let c = try CLI.run(["get", "--fetch", "-q", "--cache-dir", dir + "/c", "--remote", nginx.url, urls[0]])
             // Then: every body came from the tier, whole; the origin served each URL once
             #expect(b.status == 0 && c.status == 0, "\(b.stderr) \(c.stderr)")
-            #expect(Reliability.jsonLines(b).allSatisfy { $0["remote"] as? String == nginx.url && $0["status"] as? String == "fetched" })
+            #expect(
+                Reliability.jsonLines(b).allSatisfy {
+                    $0["remote"] as? String == nginx.url && $0["status"] as? String == "fetched"
+                })
             #expect([UInt8](c.stdout) == media[0].bytes)
             try Remote.expectServed(dir + "/b", media)
             Remote.expectOriginServed(server, media, times: 1)
             // And: the counters, persisted with the others
             let countsA = try Remote.counters(dir + "/a")[nginx.url]
             let countsB = try Remote.counters(dir + "/b")[nginx.url]
-            #expect(countsA?["misses"] == 6 && countsA?["uploads"] == 6 && countsA?["uploads_dropped"] == 0, "\(String(describing: countsA))")
-            #expect(countsB?["hits"] == 6 && countsB?["bytes_down"] == media.reduce(0) { $0 + $1.bytes.count }, "\(String(describing: countsB))")
+            #expect(
+                countsA?["misses"] == 6 && countsA?["uploads"] == 6 && countsA?["uploads_dropped"] == 0,
+                "\(String(describing: countsA))")
+            #expect(
+                countsB?["hits"] == 6 && countsB?["bytes_down"] == media.reduce(0) { $0 + $1.bytes.count },
+                "\(String(describing: countsB))")
             let verify = try CLI.run(["verify", "--cache-dir", dir + "/b"])
             #expect(verify.status == 0, "\(verify.out)")
             let text = try CLI.run(["stats", "--cache-dir", dir + "/b"])
@@ -57,9 +64,13 @@ struct RemoteTierTests {
             #expect(nginx.files(under: "records").isEmpty)
 
             let push = try CLI.run(["push", "--json", "-j", "2", "--cache-dir", node, "--remote", nginx.url])
-            #expect(push.status == 0 && Reliability.jsonLines(push).filter { $0["status"] as? String == "pushed" }.count == 4, "\(push.out) \(push.stderr)")
+            #expect(
+                push.status == 0 && Reliability.jsonLines(push).filter { $0["status"] as? String == "pushed" }.count == 4,
+                "\(push.out) \(push.stderr)")
             let again = try CLI.run(["push", "--cache-dir", node, "--remote", nginx.url])
-            #expect(again.status == 0 && again.lines.count == 4 && again.lines.allSatisfy { $0.hasPrefix("present\t") }, "\(again.out)")
+            #expect(
+                again.status == 0 && again.lines.count == 4 && again.lines.allSatisfy { $0.hasPrefix("present\t") },
+                "\(again.out)")
 
             // Then: another node gets all four from the tier, vLLM's by its file name; the origin is not asked
             let before = server.totalRequests
@@ -77,7 +88,7 @@ struct RemoteTierTests {
                 try FileManager.default.createDirectory(atPath: dir + "/n\(index)", withIntermediateDirectories: true)
                 return try NginxServer.start(in: dir + "/n\(index)")
             }
-            defer { servers.forEach { $0.stop() } }
+            defer { for server in servers { server.stop() } }
             let spec = "http://127.0.0.1:*/cache|shards=\(servers.map { "\($0.port)" }.joined(separator: ","))|timeout=10"
             let media = Remote.media(server, "shard", count: 30, size: 2000, varied: true)
             #expect(try Remote.fetch(dir + "/a", media.map(\.url), remotes: [spec]).status == 0)
@@ -90,7 +101,9 @@ struct RemoteTierTests {
         }
     }
 
-    @Test("signed records: the same key reads them; another key, or a record edited on the server, is refused and the origin serves")
+    @Test(
+        "signed records: the same key reads them; another key, or a record edited on the server, is refused and the origin serves"
+    )
     func signing() async throws {
         try await withOrigin { (server, dir) async throws in
             let nginx = try NginxServer.start(in: dir)
@@ -125,7 +138,8 @@ struct RemoteTierTests {
             let plainNginx = try NginxServer.start(in: dir + "/plain-n")
             defer { plainNginx.stop() }
             #expect(try Remote.fetch(dir + "/e", urls, remotes: [plainNginx.url]).status == 0)
-            #expect(try Remote.fetch(dir + "/f", urls, remotes: [plainNginx.url], extra: ["--remote-key", dir + "/k1"]).status == 0)
+            #expect(
+                try Remote.fetch(dir + "/f", urls, remotes: [plainNginx.url], extra: ["--remote-key", dir + "/k1"]).status == 0)
             let f = try Remote.counters(dir + "/f")[plainNginx.url]
             #expect(f?["misses"] == 2 && f?["corrupt"] == 0, "\(String(describing: f))")
         }

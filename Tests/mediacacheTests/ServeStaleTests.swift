@@ -1,7 +1,7 @@
 import Foundation
 import MediaCache
-import Testing
 import TestSupport
+import Testing
 
 /// How an origin fails, for the serve-stale tests.
 enum OriginFailure: String, CaseIterable, Sendable {

@@ -25,7 +25,9 @@ extension CacheStore {
     ///
     /// With `dryRun`, returns the plan and removes nothing.
     /// - Important: Disk I/O.
-    public func evict(_ selection: EvictionSelection, dryRun: Bool = false) throws(MediaCacheError) -> (plan: EvictionPlan, result: EvictionResult?) {
+    public func evict(_ selection: EvictionSelection, dryRun: Bool = false) throws(MediaCacheError) -> (
+        plan: EvictionPlan, result: EvictionResult?
+    ) {
         var plan = EvictionPlan()
         let now = Posix.now()
         switch selection {
@@ -35,7 +37,8 @@ extension CacheStore {
                 if let info = Posix.lstat(at: layout.rootFD.fd, key.name), !Posix.isDirectory(info) {
                     let entry = CacheEntry(name: key.name, info: info)
                     plan.removals.append(
-                        PlannedRemoval(entry: entry, reason: entry.kind == .file ? .requested : .hostile, releases: entry.links <= 1))
+                        PlannedRemoval(
+                            entry: entry, reason: entry.kind == .file ? .requested : .hostile, releases: entry.links <= 1))
                 } else if Posix.lstat(at: layout.metaFD.fd, key.name) != nil {
                     plan.orphanMetadata.append(key.name)
                 }

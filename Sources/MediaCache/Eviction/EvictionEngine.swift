@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What applying a plan actually removed.
@@ -33,7 +33,9 @@ public struct EvictionResult: Sendable {
 enum EvictionEngine {
     /// Deletes what `plan` names and books the result in the counters.
     /// - Important: Disk I/O.
-    static func apply(_ plan: EvictionPlan, in layout: CacheLayout, scannedTotal: (bytes: Int64, entries: Int)? = nil) throws(MediaCacheError) -> EvictionResult {
+    static func apply(_ plan: EvictionPlan, in layout: CacheLayout, scannedTotal: (bytes: Int64, entries: Int)? = nil)
+        throws(MediaCacheError) -> EvictionResult
+    {
         var result = EvictionResult()
         let root = layout.rootFD.fd
         for removal in plan.removals {
@@ -46,8 +48,7 @@ enum EvictionEngine {
                 result.skipped += 1  // replaced by something of the other kind since the scan
                 continue
             }
-            if removal.reason.dependsOnLastUse, Posix.seconds(current.st_mtim) > removal.entry.lastUsed
-            {
+            if removal.reason.dependsOnLastUse, Posix.seconds(current.st_mtim) > removal.entry.lastUsed {
                 result.skipped += 1  // a reader touched it after the scan: no longer a candidate
                 continue
             }
@@ -80,7 +81,8 @@ enum EvictionEngine {
         for temp in plan.tempFiles where unlinkat(temp.directory, temp.name, 0) == 0 {
             result.tempFilesRemoved += 1
         }
-        for name in plan.orphanMetadata where layout.removeSidecar(name, lockHeld: false, when: { Posix.lstat(at: root, name) == nil }) {
+        for name in plan.orphanMetadata
+        where layout.removeSidecar(name, lockHeld: false, when: { Posix.lstat(at: root, name) == nil }) {
             result.metadataRemoved += 1
         }
         for name in plan.staleMetadata {
@@ -104,7 +106,9 @@ enum EvictionEngine {
 
     /// Adds the removals to the counters and the size account, which counts
     /// the bytes of a file with several names once, when its last name goes.
-    private static func book(_ result: EvictionResult, scannedTotal: (bytes: Int64, entries: Int)?, in layout: CacheLayout) throws(MediaCacheError) {
+    private static func book(_ result: EvictionResult, scannedTotal: (bytes: Int64, entries: Int)?, in layout: CacheLayout)
+        throws(MediaCacheError)
+    {
         let entries = Int64(result.removed.filter { $0.reason != .hostile }.count)
         let bytes = result.releasedBytes
         guard entries > 0 || scannedTotal != nil else { return }
@@ -124,7 +128,8 @@ enum EvictionEngine {
 
     /// Takes the key lock of an entry about to be removed, without waiting.
     /// `busy` when a writer holds it; no lock at all for a read-only cache.
-    private static func lockForRemoval(_ name: String, in layout: CacheLayout) throws(MediaCacheError) -> (FileLock?, busy: Bool) {
+    private static func lockForRemoval(_ name: String, in layout: CacheLayout) throws(MediaCacheError) -> (FileLock?, busy: Bool)
+    {
         guard !layout.isReadOnly else { return (nil, false) }
         let lock = try layout.keyLock(named: name)
         return try lock.tryLockExclusive() ? (lock, false) : (nil, true)
@@ -151,7 +156,9 @@ extension EvictionPlan {
     /// whose data is gone or was replaced, and content index records that
     /// lead nowhere.
     /// - Important: Disk I/O.
-    mutating func addLeftovers(from snapshot: CacheSnapshot, layout: CacheLayout, age: Double, now: Double) throws(MediaCacheError) {
+    mutating func addLeftovers(from snapshot: CacheSnapshot, layout: CacheLayout, age: Double, now: Double)
+        throws(MediaCacheError)
+    {
         tempFiles = snapshot.tempFiles.filter { now - $0.modified > age }.map { ($0.directory, $0.name) }
         guard !layout.isReadOnly else { return }
         let names = Set(snapshot.entries.map(\.name)).union(snapshot.hostile.map(\.name))

@@ -1,9 +1,9 @@
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What a fetch of one URL should do next.
@@ -120,7 +120,8 @@ extension CacheStore {
 
     /// After a 304: marks the entry used and records the new fetch time.
     /// Returns the entry's size, or nil if it vanished meanwhile (then it must be downloaded).
-    func refresh(_ key: CacheKey, metadata: EntryMetadata, etag: String?, lastModified: String?) throws(MediaCacheError) -> Int64? {
+    func refresh(_ key: CacheKey, metadata: EntryMetadata, etag: String?, lastModified: String?) throws(MediaCacheError) -> Int64?
+    {
         guard let size = touch(key, onlyIfFresh: false) else { return nil }
         var updated = metadata
         updated.storedAt = Posix.now()

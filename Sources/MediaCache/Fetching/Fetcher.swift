@@ -81,8 +81,10 @@ public final class Fetcher: Sendable {
     static let maxRead = 256 * 1024
 
     @Sendable private static func tuneReads(_ channel: any Channel) -> EventLoopFuture<Void> {
-        channel.setOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maxRead))
-            .recover { _ in }  // a channel that refuses it (closed already) fails on its own; tuning never fails a request
+        channel.setOption(
+            ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maxRead)
+        )
+        .recover { _ in }  // a channel that refuses it (closed already) fails on its own; tuning never fails a request
     }
 
     /// Closes the connection pool. Call once, after the last fetch.
@@ -171,7 +173,9 @@ public final class Fetcher: Sendable {
             while true {
                 let force = settings.force && !waited
                 let remembering = settings.negativeTTL > 0
-                switch try await offload({ [store] in try store.prepareFetch(key, url: url, force: force, remembering: remembering) }) {
+                switch try await offload({ [store] in
+                    try store.prepareFetch(key, url: url, force: force, remembering: remembering)
+                }) {
                 case .fresh(let size):
                     return cached(url, key, size)
                 case .remembered(let record):
@@ -311,4 +315,3 @@ public struct FetchRun: Sendable {
     /// Whether this run's entries alone exceed the size limit.
     public var overLimit = false
 }
-

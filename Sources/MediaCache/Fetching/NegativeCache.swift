@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A URL whose origin answered a permanent failure (404, 410), remembered
@@ -38,7 +38,8 @@ public struct NegativeRecord: Sendable, Equatable {
             fields[line[..<space]] = line[line.index(after: space)...]
         }
         guard let url = fields["url"], let status = fields["status"].flatMap({ Int($0) }),
-            let storedAt = fields["stored_at"].flatMap({ Double($0) }), let expiresAt = fields["expires_at"].flatMap({ Double($0) }),
+            let storedAt = fields["stored_at"].flatMap({ Double($0) }),
+            let expiresAt = fields["expires_at"].flatMap({ Double($0) }),
             storedAt.isFinite, expiresAt.isFinite
         else { return nil }
         self.init(url: String(url), status: status, storedAt: storedAt, expiresAt: expiresAt)

@@ -3,9 +3,9 @@ import NIOCore
 import NIOHTTP1
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A complete 2xx body: the part already in a temp file (none for a small
@@ -65,17 +65,21 @@ extension Fetcher {
             if (300...399).contains(status) && status != 304, let location = response.headers.first(name: "location") {
                 await Self.discard(response.body)
                 guard settings.followRedirects else {
-                    throw AttemptFailure(error: .redirect(url: url, reason: "HTTP \(status) redirect to \(location) refused (--no-redirects)"), retryable: false)
+                    throw AttemptFailure(
+                        error: .redirect(url: url, reason: "HTTP \(status) redirect to \(location) refused (--no-redirects)"),
+                        retryable: false)
                 }
                 guard let next = Self.resolve(location, against: current) else {
-                    throw AttemptFailure(error: .redirect(url: url, reason: "redirect to an invalid location \(location)"), retryable: false)
+                    throw AttemptFailure(
+                        error: .redirect(url: url, reason: "redirect to an invalid location \(location)"), retryable: false)
                 }
                 guard visited.insert(next).inserted else {
                     throw AttemptFailure(error: .redirect(url: url, reason: "redirect loop at \(next)"), retryable: false)
                 }
                 hops += 1
                 guard hops <= settings.maxRedirects else {
-                    throw AttemptFailure(error: .redirect(url: url, reason: "more than \(settings.maxRedirects) redirects"), retryable: false)
+                    throw AttemptFailure(
+                        error: .redirect(url: url, reason: "more than \(settings.maxRedirects) redirects"), retryable: false)
                 }
                 current = next
                 continue
@@ -105,9 +109,12 @@ extension Fetcher {
         }
     }
 
-    private func send(_ target: String, original: String, conditional: EntryMetadata?, deadline: NIODeadline) async throws(AttemptFailure) -> HTTPClientResponse {
+    private func send(_ target: String, original: String, conditional: EntryMetadata?, deadline: NIODeadline)
+        async throws(AttemptFailure) -> HTTPClientResponse
+    {
         guard let host = URLCheck.host(of: target), settings.allows(host: host) else {
-            throw AttemptFailure(error: .hostNotAllowed(url: original, host: URLCheck.host(of: target) ?? target), retryable: false)
+            throw AttemptFailure(
+                error: .hostNotAllowed(url: original, host: URLCheck.host(of: target) ?? target), retryable: false)
         }
         var request = HTTPClientRequest(url: RequestTarget.of(target))
         request.headers.add(name: "User-Agent", value: settings.userAgent)
@@ -118,7 +125,8 @@ extension Fetcher {
         do {
             return try await client.execute(request, deadline: deadline)
         } catch {
-            throw AttemptFailure(error: .transfer(url: original, reason: Self.describe(error)), retryable: Self.isRetryable(error))
+            throw AttemptFailure(
+                error: .transfer(url: original, reason: Self.describe(error)), retryable: Self.isRetryable(error))
         }
     }
 
@@ -126,7 +134,9 @@ extension Fetcher {
     /// 512 KiB of received buffers (one `writev` each, no copy into one
     /// buffer); the temp file is created with the first batch, so a small
     /// body costs no hand-off until the final one.
-    private func stream(_ body: HTTPClientResponse.Body, url: String, key: CacheKey, status: Int) async throws(AttemptFailure) -> ReceivedBody {
+    private func stream(_ body: HTTPClientResponse.Body, url: String, key: CacheKey, status: Int) async throws(AttemptFailure)
+        -> ReceivedBody
+    {
         var written: Handoff<AtomicWriter>?
         var total: Int64 = 0
         var pending: [ByteBuffer] = []
@@ -185,7 +195,9 @@ extension Fetcher {
     }
 
     /// Writes a batch on the thread pool, creating the temp file on the first one.
-    private func write(_ buffers: [ByteBuffer], to written: Handoff<AtomicWriter>?, key: CacheKey) async throws -> Handoff<AtomicWriter> {
+    private func write(_ buffers: [ByteBuffer], to written: Handoff<AtomicWriter>?, key: CacheKey) async throws -> Handoff<
+        AtomicWriter
+    > {
         try await offload { [store] in
             let writer = try written ?? Handoff(store.beginEntry(key))
             try writer.value.write(buffers)
@@ -205,7 +217,8 @@ extension Fetcher {
     }
 
     static func resolve(_ location: String, against base: String) -> String? {
-        guard let baseURL = URL(string: RequestTarget.of(base)), let next = URL(string: location, relativeTo: baseURL)?.absoluteString,
+        guard let baseURL = URL(string: RequestTarget.of(base)),
+            let next = URL(string: location, relativeTo: baseURL)?.absoluteString,
             (try? URLCheck.validate(next)) != nil
         else { return nil }
         return next
@@ -237,7 +250,9 @@ extension Fetcher {
         if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") {
             return "connection refused"
         }
-        if text.contains("invalidEOFState") || text.contains("bodyLengthMismatch") { return "connection closed before the whole body arrived" }
+        if text.contains("invalidEOFState") || text.contains("bodyLengthMismatch") {
+            return "connection closed before the whole body arrived"
+        }
         return text
     }
 }

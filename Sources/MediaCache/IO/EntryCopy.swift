@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension CacheStore.OpenEntry {
@@ -14,15 +14,15 @@ extension CacheStore.OpenEntry {
     public func copy(to destination: Int32, destination name: String) throws(MediaCacheError) {
         var offset: off_t = 0
         #if os(Linux)
-        while offset < size {
-            let sent = sendfile(destination, fd, &offset, Int(min(size - Int64(offset), 1 << 30)))
-            if sent > 0 { continue }
-            if sent == 0 { return }  // the file shrank: nothing more to send
-            if errno == EINTR || errno == EAGAIN { continue }
-            if errno == EINVAL || errno == ENOSYS { break }
-            throw .io(operation: "cannot write to", path: name, errno: errno)
-        }
-        if offset >= size { return }
+            while offset < size {
+                let sent = sendfile(destination, fd, &offset, Int(min(size - Int64(offset), 1 << 30)))
+                if sent > 0 { continue }
+                if sent == 0 { return }  // the file shrank: nothing more to send
+                if errno == EINTR || errno == EAGAIN { continue }
+                if errno == EINVAL || errno == ENOSYS { break }
+                throw .io(operation: "cannot write to", path: name, errno: errno)
+            }
+            if offset >= size { return }
         #endif
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }

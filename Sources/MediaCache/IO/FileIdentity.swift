@@ -1,9 +1,9 @@
 import CFileSystem
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Which file a name holds: its inode and, where the file system records
@@ -66,12 +66,12 @@ struct FileIdentity: Equatable, Sendable {
 
     private static func look(_ directory: Int32, _ name: String, flags: Int32) -> FileIdentity? {
         #if os(Linux)
-        var buffer = statx()
-        if mc_statx(directory, name, flags, UInt32(STATX_INO | STATX_BTIME), &buffer) == 0 {
-            let hasBirth = buffer.stx_mask & UInt32(STATX_BTIME) != 0 && buffer.stx_btime.tv_sec > 0
-            let birth = hasBirth ? Int64(buffer.stx_btime.tv_sec) * 1_000_000_000 + Int64(buffer.stx_btime.tv_nsec) : nil
-            return FileIdentity(inode: buffer.stx_ino, birth: birth)
-        }
+            var buffer = statx()
+            if mc_statx(directory, name, flags, UInt32(STATX_INO | STATX_BTIME), &buffer) == 0 {
+                let hasBirth = buffer.stx_mask & UInt32(STATX_BTIME) != 0 && buffer.stx_btime.tv_sec > 0
+                let birth = hasBirth ? Int64(buffer.stx_btime.tv_sec) * 1_000_000_000 + Int64(buffer.stx_btime.tv_nsec) : nil
+                return FileIdentity(inode: buffer.stx_ino, birth: birth)
+            }
         #endif
         var info = stat()
         let result = name.isEmpty ? fstat(directory, &info) : fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Thin, errno-checked wrappers over the system calls the store is built on.
@@ -74,7 +74,8 @@ public enum Posix {
     /// in the library and the tool goes through it.
     public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: off_t? = nil) -> Int {
         while true {
-            let count = offset.map { pread(fd, buffer.baseAddress, buffer.count, $0) } ?? systemRead(fd, buffer.baseAddress, buffer.count)
+            let count =
+                offset.map { pread(fd, buffer.baseAddress, buffer.count, $0) } ?? systemRead(fd, buffer.baseAddress, buffer.count)
             if count < 0 && errno == EINTR { continue }
             return count
         }

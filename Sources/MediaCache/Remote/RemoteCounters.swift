@@ -85,7 +85,8 @@ extension CacheState {
                 else { continue }
                 values[String(word[..<equals])] = value
             }
-            levels.append(RemoteLevelCounters(level: RemoteSpec.percentDecoded(String(words[0])), counters: RemoteCounters(fields: values)))
+            levels.append(
+                RemoteLevelCounters(level: RemoteSpec.percentDecoded(String(words[0])), counters: RemoteCounters(fields: values)))
         }
         return levels
     }

@@ -42,12 +42,14 @@ extension RemoteLevel {
             let metadata = EntryMetadata(
                 url: url, size: 0, sha256: "", storedAt: Posix.now(), contentType: record.contentType, etag: record.etag,
                 lastModified: record.lastModified)
-            let result = try await receive(response.body, record: record, key: key, metadata: metadata, store: store, threadPool: threadPool)
+            let result = try await receive(
+                response.body, record: record, key: key, metadata: metadata, store: store, threadPool: threadPool)
             counts.withLockedValue {
                 $0.hits += 1
                 $0.bytesDown += result.size
             }
-            var outcome = FetchOutcome(url: url, status: .fetched, size: result.size, path: result.path, key: key, httpStatus: 200)
+            var outcome = FetchOutcome(
+                url: url, status: .fetched, size: result.size, path: result.path, key: key, httpStatus: 200)
             outcome.transferred = result.size
             outcome.attempts = 1
             outcome.remote = name
@@ -97,7 +99,8 @@ extension RemoteLevel {
             guard writer.value.bytesWritten == record.size, sha == record.sha256 else {
                 writer.value.discard()
                 throw RemoteFailure.corrupt(
-                    "the body of \(key.name) does not match its record (\(writer.value.bytesWritten) bytes, SHA-256 \(sha.prefix(12))...)")
+                    "the body of \(key.name) does not match its record (\(writer.value.bytesWritten) bytes, SHA-256 \(sha.prefix(12))...)"
+                )
             }
             return try store.commitEntry(writer.value, key: key, metadata: metadata, lockHeld: true, enforceLimit: false)
         }

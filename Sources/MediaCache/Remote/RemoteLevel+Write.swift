@@ -3,9 +3,9 @@ import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A local entry opened for upload: the descriptor (closed with this object)
@@ -105,8 +105,11 @@ extension RemoteLevel {
         let bodyURL = RemotePath.join(bodyServer, spec.layout.bodyPath(record.sha256))
         do {
             if try await send(.HEAD, bodyURL) == nil {
-                let body = HTTPClientRequest.Body.stream(FileChunks(source: source, threadPool: threadPool), length: .known(record.size))
-                guard try await send(.PUT, bodyURL, body: body) != nil else { throw RemoteFailure.error("HTTP 404 for PUT \(bodyURL)") }
+                let body = HTTPClientRequest.Body.stream(
+                    FileChunks(source: source, threadPool: threadPool), length: .known(record.size))
+                guard try await send(.PUT, bodyURL, body: body) != nil else {
+                    throw RemoteFailure.error("HTTP 404 for PUT \(bodyURL)")
+                }
                 counts.withLockedValue { $0.bytesUp += record.size }
             }
         } catch {

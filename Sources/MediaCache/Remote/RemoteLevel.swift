@@ -106,7 +106,9 @@ final class RemoteLevel: Sendable {
 
     /// Sends one request with the level's headers and deadline; any answer
     /// but 2xx and 404/410 (a plain miss, returned as nil) is a failure.
-    func send(_ method: HTTPMethod, _ url: String, body: HTTPClientRequest.Body? = nil) async throws(RemoteFailure) -> HTTPClientResponse? {
+    func send(_ method: HTTPMethod, _ url: String, body: HTTPClientRequest.Body? = nil) async throws(RemoteFailure)
+        -> HTTPClientResponse?
+    {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers = headers
@@ -182,7 +184,9 @@ final class RemoteLevel: Sendable {
         let url = RemotePath.join(server(for: record.key), spec.layout.recordPath(record.key))
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        guard try await send(.PUT, url, body: .bytes(buffer)) != nil else { throw .error("HTTP 404 for PUT \(RemoteSpec(url: url).name)") }
+        guard try await send(.PUT, url, body: .bytes(buffer)) != nil else {
+            throw .error("HTTP 404 for PUT \(RemoteSpec(url: url).name)")
+        }
         counts.withLockedValue { $0.bytesUp += Int64(bytes.count) }
     }
 }

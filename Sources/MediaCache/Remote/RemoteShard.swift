@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One server of a sharded level: the name that replaces the `*` in the
@@ -17,8 +17,12 @@ public struct RemoteShard: Sendable, Equatable {
             var name = Substring(part)
             var weight = 1.0
             if part.hasSuffix(")"), let open = part.firstIndex(of: "(") {
-                guard let value = Double(part[part.index(after: open)..<part.index(before: part.endIndex)]), value > 0, value.isFinite else {
-                    throw .invalidSetting(name: "--remote attribute shards", value: String(part), expected: "NAME or NAME(WEIGHT) with a positive weight")
+                guard let value = Double(part[part.index(after: open)..<part.index(before: part.endIndex)]), value > 0,
+                    value.isFinite
+                else {
+                    throw .invalidSetting(
+                        name: "--remote attribute shards", value: String(part),
+                        expected: "NAME or NAME(WEIGHT) with a positive weight")
                 }
                 weight = value
                 name = part[..<open]
@@ -26,7 +30,9 @@ public struct RemoteShard: Sendable, Equatable {
             guard !name.isEmpty, !name.contains("/"), !name.contains("("),
                 !shards.contains(where: { $0.name == String(name) })
             else {
-                throw .invalidSetting(name: "--remote attribute shards", value: text, expected: "distinct names separated by commas, such as a,b,c(2)")
+                throw .invalidSetting(
+                    name: "--remote attribute shards", value: text,
+                    expected: "distinct names separated by commas, such as a,b,c(2)")
             }
             shards.append(RemoteShard(name: String(name), weight: weight))
         }

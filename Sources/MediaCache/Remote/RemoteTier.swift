@@ -35,7 +35,8 @@ public final class RemoteTier: Sendable {
     ) throws(MediaCacheError) {
         var levels: [RemoteLevel] = []
         for spec in specs {
-            levels.append(try RemoteLevel(spec: spec, signingKey: signingKey, environment: environment, jobs: jobs, onEvent: onEvent))
+            levels.append(
+                try RemoteLevel(spec: spec, signingKey: signingKey, environment: environment, jobs: jobs, onEvent: onEvent))
         }
         self.levels = levels
         self.threadPool = threadPool

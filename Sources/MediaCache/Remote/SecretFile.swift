@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads secrets (a bearer token, a signing key) named by a level's SPEC.
@@ -26,7 +26,8 @@ enum SecretFile {
             token = text
         } else if let name = spec.bearerTokenEnvironment {
             guard let text = environment[name] else {
-                throw .invalidSetting(name: "--remote attribute bearer-token-env", value: name, expected: "an environment variable that is set")
+                throw .invalidSetting(
+                    name: "--remote attribute bearer-token-env", value: name, expected: "an environment variable that is set")
             }
             token = text
         }

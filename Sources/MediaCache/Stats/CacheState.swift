@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Counters and the size account, shared by every process using a cache.
@@ -68,12 +68,15 @@ struct CacheState: Equatable {
 
     /// Parses one record; nil for a garbled or torn one.
     init?(decoding text: String) {
-        guard let record = KeyValueRecord(decoding: text, header: Self.header, requireSum: true)
-            ?? KeyValueRecord(decoding: text, header: Self.headerV1)
+        guard
+            let record = KeyValueRecord(decoding: text, header: Self.header, requireSum: true)
+                ?? KeyValueRecord(decoding: text, header: Self.headerV1)
         else { return nil }
         // Out-of-range numbers count as garbled: a counter near Int64.max would
         // trap on its next increment, and a non-finite `since` cannot be printed.
-        func int(_ name: String) -> Int64? { record[name].flatMap { Int64($0) }.flatMap { (0...Self.maxCount).contains($0) ? $0 : nil } }
+        func int(_ name: String) -> Int64? {
+            record[name].flatMap { Int64($0) }.flatMap { (0...Self.maxCount).contains($0) ? $0 : nil }
+        }
         guard let since = record["since"].flatMap({ Double($0) }), (0...1e11).contains(since), let hits = int("hits"),
             let misses = int("misses"), let stored = int("stored"), let evictedEntries = int("evicted_entries"),
             let evictedBytes = int("evicted_bytes"), let accountBytes = int("account_bytes"),

@@ -18,23 +18,35 @@ extension CacheStats {
         out.gauge("mediacache_ttl_seconds", "Time to live since last use.", ttl.isFinite ? ttl : .infinity)
         out.gauge("mediacache_expired_entries", "Entries unused for longer than the TTL.", expiredEntries)
         out.gauge("mediacache_hostile_entries", "Symlinks and other non-regular files under entry names.", hostileEntries)
-        out.gauge("mediacache_poisoned_entries", "Empty files vLLM's touch() recreated, which vLLM serves as hits.", onDisk.poisoned)
+        out.gauge(
+            "mediacache_poisoned_entries", "Empty files vLLM's touch() recreated, which vLLM serves as hits.", onDisk.poisoned)
         out.gauge("mediacache_oldest_use_timestamp_seconds", "Earliest last use among entries (Unix time).", oldestUse)
         out.gauge("mediacache_newest_use_timestamp_seconds", "Latest last use among entries (Unix time).", newestUse)
         out.counter("mediacache_hits_total", "Lookups by mediacache that found a fresh entry.", counters.hits)
-        out.counter("mediacache_misses_total", "Lookups by mediacache that found none (downloads, revalidations, remembered failures).", counters.misses)
+        out.counter(
+            "mediacache_misses_total", "Lookups by mediacache that found none (downloads, revalidations, remembered failures).",
+            counters.misses)
         out.gauge("mediacache_hit_ratio", "Hits over lookups since the counters started.", hitRatio)
         out.counter("mediacache_stored_total", "Entries written by put and fetch.", counters.stored)
-        out.counter("mediacache_evicted_entries_total", "Entries removed by evict, prune, expiry and the size limit.", counters.evictedEntries)
+        out.counter(
+            "mediacache_evicted_entries_total", "Entries removed by evict, prune, expiry and the size limit.",
+            counters.evictedEntries)
         out.counter("mediacache_evicted_bytes_total", "Bytes of the evicted entries.", counters.evictedBytes)
-        out.counter("mediacache_negative_hits_total", "Fetches answered from a remembered 404 or 410 without asking the origin.", counters.negativeHits)
-        out.counter("mediacache_stale_served_total", "Expired entries served because the origin failed (--stale-if-error).", counters.staleServed)
-        out.gauge("mediacache_counters_since_timestamp_seconds", "When the counters started (first use or last reset, Unix time).", counters.since)
+        out.counter(
+            "mediacache_negative_hits_total", "Fetches answered from a remembered 404 or 410 without asking the origin.",
+            counters.negativeHits)
+        out.counter(
+            "mediacache_stale_served_total", "Expired entries served because the origin failed (--stale-if-error).",
+            counters.staleServed)
+        out.gauge(
+            "mediacache_counters_since_timestamp_seconds", "When the counters started (first use or last reset, Unix time).",
+            counters.since)
         out.gauge("mediacache_negative_entries", "URLs remembered as missing right now (--negative-ttl).", negativeEntries)
         out.gauge(
             "mediacache_counters_restarted_after_damage", "1 when the counters restarted because the state file was damaged.",
             counters.restartedAfterDamage ? 1 : 0)
-        out.gauge("mediacache_free_bytes", "Free bytes on the cache's file system for this user (absent when unknown).", freeBytes)
+        out.gauge(
+            "mediacache_free_bytes", "Free bytes on the cache's file system for this user (absent when unknown).", freeBytes)
         out.gauge("mediacache_min_free_bytes", "The free-space floor (--min-free; absent when none).", minFreeBytes)
         out.gauge("mediacache_shared_entries", "Entries whose bytes are shared with another name (--dedupe).", sharedEntries)
         out.gauge("mediacache_dedupe_saved_bytes", "Bytes that identical bodies stored once save on disk.", bytesSaved)
@@ -49,13 +61,18 @@ extension CacheStats {
                 "mediacache_disk_stored_entries", "gauge", "Entries stored by any process in the window (birth time).",
                 [(["window": "1d"], .int(Int64(stored)))])
         }
-        out.gauge("mediacache_disk_reused_entries", "Entries used again after they were stored (birth time).", onDisk.reused.map(Int64.init))
-        out.gauge("mediacache_vllm_temp_files", "vLLM's temp files (tmpXXXXXXXX): writes in flight or crash leftovers.", onDisk.vllmTempFiles)
+        out.gauge(
+            "mediacache_disk_reused_entries", "Entries used again after they were stored (birth time).",
+            onDisk.reused.map(Int64.init))
+        out.gauge(
+            "mediacache_vllm_temp_files", "vLLM's temp files (tmpXXXXXXXX): writes in flight or crash leftovers.",
+            onDisk.vllmTempFiles)
         // Per shared level (--remote), labelled by level.
         if !counters.remote.isEmpty, let names = counters.remote.first?.counters.namedFields.map(\.name) {
             for name in names {
                 let unit = name.hasPrefix("bytes") ? "_bytes" : ""
-                let metric = "mediacache_remote_" + (unit.isEmpty ? name : String(name.dropFirst("bytes_".count))) + unit + "_total"
+                let metric =
+                    "mediacache_remote_" + (unit.isEmpty ? name : String(name.dropFirst("bytes_".count))) + unit + "_total"
                 out.family(
                     metric, "counter", "Remote level counter \(name) (docs/remote.md).",
                     counters.remote.map { level in

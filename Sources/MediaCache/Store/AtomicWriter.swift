@@ -2,9 +2,9 @@ import NIOCore
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The one way anything is written into a cache directory.
@@ -69,13 +69,13 @@ final class AtomicWriter {
     /// An unnamed file in `directory`, or nil where there cannot be one (or it could not be linked in later).
     private static func openUnnamed(in directory: Int32, mode: mode_t) -> Int32? {
         #if os(Linux)
-        guard UnnamedFile.flags != 0, UnnamedFile.linkable else { return nil }
-        let fd = openat(directory, ".", UnnamedFile.flags | O_WRONLY | O_CLOEXEC, mode)
-        // Any failure (no support in this file system, no permission, no
-        // space) falls through to a named temp file, which reports its own error.
-        return fd >= 0 ? fd : nil
+            guard UnnamedFile.flags != 0, UnnamedFile.linkable else { return nil }
+            let fd = openat(directory, ".", UnnamedFile.flags | O_WRONLY | O_CLOEXEC, mode)
+            // Any failure (no support in this file system, no permission, no
+            // space) falls through to a named temp file, which reports its own error.
+            return fd >= 0 ? fd : nil
         #else
-        return nil
+            return nil
         #endif
     }
 
@@ -260,17 +260,17 @@ final class AtomicWriter {
     /// Gives the unnamed file a name; 0 or the errno.
     private func link(as name: String) -> Int32 {
         #if os(Linux)
-        // AT_EMPTY_PATH links the descriptor itself, but before Linux 6.10
-        // only with privilege; the /proc path works for everyone.
-        if UnnamedFile.emptyPathLinks.load(ordering: .relaxed) {
-            if linkat(fd, "", directoryFD, name, UnnamedFile.atEmptyPath) == 0 { return 0 }
-            guard errno == ENOENT || errno == EPERM else { return errno }
-            UnnamedFile.emptyPathLinks.store(false, ordering: .relaxed)  // and do not try again
-        }
-        if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", directoryFD, name, AT_SYMLINK_FOLLOW) == 0 { return 0 }
-        return errno
+            // AT_EMPTY_PATH links the descriptor itself, but before Linux 6.10
+            // only with privilege; the /proc path works for everyone.
+            if UnnamedFile.emptyPathLinks.load(ordering: .relaxed) {
+                if linkat(fd, "", directoryFD, name, UnnamedFile.atEmptyPath) == 0 { return 0 }
+                guard errno == ENOENT || errno == EPERM else { return errno }
+                UnnamedFile.emptyPathLinks.store(false, ordering: .relaxed)  // and do not try again
+            }
+            if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", directoryFD, name, AT_SYMLINK_FOLLOW) == 0 { return 0 }
+            return errno
         #else
-        return ENOTSUP
+            return ENOTSUP
         #endif
     }
 
@@ -288,29 +288,29 @@ final class AtomicWriter {
 }
 
 #if os(Linux)
-/// What this system offers for unnamed temp files, found out once per process.
-enum UnnamedFile {
-    /// `O_TMPFILE`, or 0 where it is not known. The test suite sets
-    /// `MEDIACACHE_TEST_NAMED_TEMP_FILES` to exercise the named temp files
-    /// other file systems get.
-    static let flags = getenv("MEDIACACHE_TEST_NAMED_TEMP_FILES") == nil ? tmpfile : 0
+    /// What this system offers for unnamed temp files, found out once per process.
+    enum UnnamedFile {
+        /// `O_TMPFILE`, or 0 where it is not known. The test suite sets
+        /// `MEDIACACHE_TEST_NAMED_TEMP_FILES` to exercise the named temp files
+        /// other file systems get.
+        static let flags = getenv("MEDIACACHE_TEST_NAMED_TEMP_FILES") == nil ? tmpfile : 0
 
-    /// Linux's `O_TMPFILE` is `__O_TMPFILE | O_DIRECTORY`, a macro Swift cannot
-    /// import (and glibc defines only under _GNU_SOURCE); `__O_TMPFILE` is
-    /// 020000000 on every architecture but alpha, parisc and sparc.
-    #if arch(x86_64) || arch(arm64) || arch(i386) || arch(arm) || arch(powerpc64le) || arch(s390x) || arch(riscv64)
-    private static let tmpfile: Int32 = 0o20000000 | O_DIRECTORY
-    #else
-    private static let tmpfile: Int32 = 0
-    #endif
-    /// Whether an unnamed file can surely be linked in: through /proc, which
-    /// works for everyone. (`AT_EMPTY_PATH` is tried first, but before Linux
-    /// 6.10 it needs a privilege that root in a container may lack.)
-    static let linkable = access("/proc/self/fd", X_OK) == 0
-    /// Linux's `AT_EMPTY_PATH`, which glibc defines only under _GNU_SOURCE.
-    static let atEmptyPath: Int32 = 0x1000
-    /// Whether `linkat(fd, "", …, AT_EMPTY_PATH)` works here; false after it
-    /// has been refused once (tests set it false to take the /proc path).
-    static let emptyPathLinks = Atomic(true)
-}
+        /// Linux's `O_TMPFILE` is `__O_TMPFILE | O_DIRECTORY`, a macro Swift cannot
+        /// import (and glibc defines only under _GNU_SOURCE); `__O_TMPFILE` is
+        /// 020000000 on every architecture but alpha, parisc and sparc.
+        #if arch(x86_64) || arch(arm64) || arch(i386) || arch(arm) || arch(powerpc64le) || arch(s390x) || arch(riscv64)
+            private static let tmpfile: Int32 = 0o20000000 | O_DIRECTORY
+        #else
+            private static let tmpfile: Int32 = 0
+        #endif
+        /// Whether an unnamed file can surely be linked in: through /proc, which
+        /// works for everyone. (`AT_EMPTY_PATH` is tried first, but before Linux
+        /// 6.10 it needs a privilege that root in a container may lack.)
+        static let linkable = access("/proc/self/fd", X_OK) == 0
+        /// Linux's `AT_EMPTY_PATH`, which glibc defines only under _GNU_SOURCE.
+        static let atEmptyPath: Int32 = 0x1000
+        /// Whether `linkat(fd, "", …, AT_EMPTY_PATH)` works here; false after it
+        /// has been refused once (tests set it false to take the /proc path).
+        static let emptyPathLinks = Atomic(true)
+    }
 #endif

@@ -101,7 +101,10 @@ enum URLCheck {
     /// The host of a URL already checked by `validate`, lower-cased, without port or brackets.
     static func host(of url: String) -> String? {
         let scalars = Array(url.utf8)
-        for index in 0..<max(0, scalars.count - 2) where scalars[index] == UInt8(ascii: ":") && scalars[index + 1] == UInt8(ascii: "/") && scalars[index + 2] == UInt8(ascii: "/") {
+        for index in 0..<max(0, scalars.count - 2)
+        where scalars[index] == UInt8(ascii: ":") && scalars[index + 1] == UInt8(ascii: "/")
+            && scalars[index + 2] == UInt8(ascii: "/")
+        {
             return host(ofAuthority: Substring(url.utf8.dropFirst(index + 3)))
         }
         return nil

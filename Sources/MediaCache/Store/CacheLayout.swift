@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where everything lives inside a cache directory.
@@ -99,7 +99,9 @@ struct CacheLayout: Sendable {
         return FileHandle(fd)
     }
 
-    private static func openOrCreate(_ name: String, in dir: Int32, path: String, mode: mode_t) throws(MediaCacheError) -> FileHandle {
+    private static func openOrCreate(_ name: String, in dir: Int32, path: String, mode: mode_t) throws(MediaCacheError)
+        -> FileHandle
+    {
         let created = mkdirat(dir, name, mode) == 0
         if !created && errno != EEXIST {
             throw .io(operation: "cannot create", path: path + "/" + name, errno: errno)

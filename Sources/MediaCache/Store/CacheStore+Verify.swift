@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What `verify` found.
@@ -64,14 +64,17 @@ extension CacheStore {
         // judged under every name against that name's own record.
         var hashed: [UInt64: (Int64, String)] = [:]
         for entry in snapshot.hostile {
-            report.findings.append(.init(name: entry.name, url: nil, status: .hostile, detail: "not a regular file; never followed"))
+            report.findings.append(
+                .init(name: entry.name, url: nil, status: .hostile, detail: "not a regular file; never followed"))
             plan.removals.append(PlannedRemoval(entry: entry, reason: .hostile))
         }
         for entry in snapshot.entries {
             guard let key = try? CacheKey(name: entry.name) else { continue }
             if snapshot.poisoned.contains(key) {
                 report.findings.append(
-                    .init(name: entry.name, url: nil, status: .poisoned, detail: "empty file made by vLLM's touch(); vLLM serves it as an empty body"))
+                    .init(
+                        name: entry.name, url: nil, status: .poisoned,
+                        detail: "empty file made by vLLM's touch(); vLLM serves it as an empty body"))
                 plan.removals.append(PlannedRemoval(entry: entry, reason: .poisoned))
                 continue
             }
@@ -83,11 +86,14 @@ extension CacheStore {
             }
             if let record = layout.readSidecar(entry.name), !layout.sidecarIsCurrent(record, name: entry.name) {
                 report.findings.append(
-                    .init(name: entry.name, url: record.url, status: .stale, detail: "replaced by vLLM since mediacache stored it; the old record goes"))
+                    .init(
+                        name: entry.name, url: record.url, status: .stale,
+                        detail: "replaced by vLLM since mediacache stored it; the old record goes"))
                 plan.staleMetadata.append(entry.name)
             }
             guard let metadata = layout.readMetadata(key) else {
-                report.findings.append(.init(name: entry.name, url: nil, status: .foreign, detail: "no metadata; cannot be checked"))
+                report.findings.append(
+                    .init(name: entry.name, url: nil, status: .foreign, detail: "no metadata; cannot be checked"))
                 continue
             }
             guard let (size, sha) = entry.links > 1 ? hashed[entry.inode] ?? hashFile(entry.name) : hashFile(entry.name)
@@ -97,8 +103,10 @@ extension CacheStore {
             if size == metadata.size && sha == metadata.sha256 {
                 report.ok += 1
             } else {
-                let detail = size != metadata.size
-                    ? "size \(size) bytes, recorded \(metadata.size)" : "SHA-256 \(sha.prefix(12))…, recorded \(metadata.sha256.prefix(12))…"
+                let detail =
+                    size != metadata.size
+                    ? "size \(size) bytes, recorded \(metadata.size)"
+                    : "SHA-256 \(sha.prefix(12))…, recorded \(metadata.sha256.prefix(12))…"
                 report.findings.append(.init(name: entry.name, url: metadata.url, status: .corrupt, detail: detail))
                 var current = entry
                 current.size = size

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What storing an entry did.
@@ -193,13 +193,16 @@ extension CacheStore {
     /// evicted for size as any other.
     /// - Important: Disk I/O: scans the whole directory.
     @discardableResult
-    public func enforceLimit(protecting protected: Set<String> = [], keepingExpired: Set<String> = []) throws(MediaCacheError) -> EvictionResult {
+    public func enforceLimit(protecting protected: Set<String> = [], keepingExpired: Set<String> = []) throws(MediaCacheError)
+        -> EvictionResult
+    {
         let snapshot = try CacheSnapshot.collect(layout)
         let policy = EvictionPolicy(
             now: Posix.now(), ttl: configuration.ttl,
             targetBytes: Int64(Double(configuration.maxBytes) * Self.lowWater),
             maxEntries: configuration.maxEntries.map { Int(Double($0) * Self.lowWater) },
-            targetFree: configuration.minFreeBytes.map { Int64(min(Double($0) * (2 - Self.lowWater), 9e18)) }, protected: protected,
+            targetFree: configuration.minFreeBytes.map { Int64(min(Double($0) * (2 - Self.lowWater), 9e18)) },
+            protected: protected,
             keepExpired: keepingExpired)
         let overCount = configuration.maxEntries.map { snapshot.entries.count > $0 } ?? false
         let underFree = configuration.minFreeBytes.flatMap { floor in snapshot.freeBytes.map { $0 < floor } } ?? false

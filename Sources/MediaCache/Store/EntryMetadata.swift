@@ -1,9 +1,9 @@
 import CFileSystem
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What mediacache knows about an entry beyond its bytes.
@@ -228,50 +228,50 @@ enum ExtendedAttribute {
     /// Sets `name` on an open file; false on any refusal (no support, too large, no space, no permission).
     static func set(_ name: String, _ value: [UInt8], on fd: Int32) -> Bool {
         #if os(Linux)
-        return value.withUnsafeBytes { fsetxattr(fd, name, $0.baseAddress, $0.count, 0) } == 0
+            return value.withUnsafeBytes { fsetxattr(fd, name, $0.baseAddress, $0.count, 0) } == 0
         #else
-        return false
+            return false
         #endif
     }
 
     /// Removes `name` from an open file, if it is there.
     static func remove(_ name: String, from fd: Int32) {
         #if os(Linux)
-        _ = fremovexattr(fd, name)
+            _ = fremovexattr(fd, name)
         #endif
     }
 
     /// Reads `name` of an open file; nil if absent, larger than `limit`, or unreadable.
     static func get(_ name: String, descriptor fd: Int32, limit: Int) -> [UInt8]? {
         #if os(Linux)
-        var size = 1024
-        while size <= limit {
-            var buffer = [UInt8](repeating: 0, count: size)
-            let count = buffer.withUnsafeMutableBytes { fgetxattr(fd, name, $0.baseAddress, $0.count) }
-            if count >= 0 { return Array(buffer[0..<count]) }
-            guard errno == ERANGE else { return nil }
-            size *= 4
-        }
-        return nil
+            var size = 1024
+            while size <= limit {
+                var buffer = [UInt8](repeating: 0, count: size)
+                let count = buffer.withUnsafeMutableBytes { fgetxattr(fd, name, $0.baseAddress, $0.count) }
+                if count >= 0 { return Array(buffer[0..<count]) }
+                guard errno == ERANGE else { return nil }
+                size *= 4
+            }
+            return nil
         #else
-        return nil
+            return nil
         #endif
     }
 
     /// Reads `name` of the file at `path` without following a symlink; nil if absent, larger than `limit`, or unreadable.
     static func get(_ name: String, path: String, limit: Int) -> [UInt8]? {
         #if os(Linux)
-        var size = 1024
-        while size <= limit {
-            var buffer = [UInt8](repeating: 0, count: size)
-            let count = buffer.withUnsafeMutableBytes { lgetxattr(path, name, $0.baseAddress, $0.count) }
-            if count >= 0 { return Array(buffer[0..<count]) }
-            guard errno == ERANGE else { return nil }
-            size *= 4
-        }
-        return nil
+            var size = 1024
+            while size <= limit {
+                var buffer = [UInt8](repeating: 0, count: size)
+                let count = buffer.withUnsafeMutableBytes { lgetxattr(path, name, $0.baseAddress, $0.count) }
+                if count >= 0 { return Array(buffer[0..<count]) }
+                guard errno == ERANGE else { return nil }
+                size *= 4
+            }
+            return nil
         #else
-        return nil
+            return nil
         #endif
     }
 }

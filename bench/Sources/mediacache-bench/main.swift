@@ -16,7 +16,7 @@
 import MediaCache
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Monotonic seconds.
@@ -55,7 +55,9 @@ struct Options {
             default: fail("unknown option \(flag)")
             }
         }
-        guard sizes.allSatisfy({ $0 > 0 }), puts > 0, batches > 0, entryBytes > 0 else { fail("sizes and counts must be positive") }
+        guard sizes.allSatisfy({ $0 > 0 }), puts > 0, batches > 0, entryBytes > 0 else {
+            fail("sizes and counts must be positive")
+        }
         sizes.sort()
     }
 }

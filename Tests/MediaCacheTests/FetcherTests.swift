@@ -78,7 +78,9 @@ struct FetcherTests {
 
     @Test func cancellingAFetchThatWaitsForItsStripeEndsItAtOnce() async throws {
         let server = try await TestServer.start()
-        let (slow, mate) = try Self.stripeMates(server, delay: 1000)  // the slow one holds the stripe for 3 s or more
+        // The slow one holds the stripe for 15 s or more: long enough that a
+        // loaded machine still cancels the second fetch well before it ends.
+        let (slow, mate) = try Self.stripeMates(server, delay: 5000)
         try await withTempDir { dir in
             try await Self.withFetcher(dir) { fetcher in
                 let first = Task { await fetcher.fetch(slow) }

@@ -24,6 +24,8 @@ struct ConcurrentProcessesTests {
     func mixedOperations() async throws {
         try await withTempDir { (dir) async throws in
             let cache = dir + "/cache"
+            // The cache exists from the start: a get before the first put must be a miss, not "no cache at DIR".
+            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: false)
             for url in Self.urls { Files.write(dir + "/" + (try CacheKey(url: url)).name, Self.body(url)) }
             let workers = 8
             let operations = 200

@@ -244,15 +244,7 @@ enum ExtendedAttribute {
     /// Reads `name` of an open file; nil if absent, larger than `limit`, or unreadable.
     static func get(_ name: String, descriptor fd: Int32, limit: Int) -> [UInt8]? {
         #if os(Linux)
-            var size = 1024
-            while size <= limit {
-                var buffer = [UInt8](repeating: 0, count: size)
-                let count = buffer.withUnsafeMutableBytes { fgetxattr(fd, name, $0.baseAddress, $0.count) }
-                if count >= 0 { return Array(buffer[0..<count]) }
-                guard errno == ERANGE else { return nil }
-                size *= 4
-            }
-            return nil
+            return read(limit: limit) { fgetxattr(fd, name, $0.baseAddress, $0.count) }
         #else
             return nil
         #endif
@@ -261,17 +253,22 @@ enum ExtendedAttribute {
     /// Reads `name` of the file at `path` without following a symlink; nil if absent, larger than `limit`, or unreadable.
     static func get(_ name: String, path: String, limit: Int) -> [UInt8]? {
         #if os(Linux)
-            var size = 1024
-            while size <= limit {
-                var buffer = [UInt8](repeating: 0, count: size)
-                let count = buffer.withUnsafeMutableBytes { lgetxattr(path, name, $0.baseAddress, $0.count) }
-                if count >= 0 { return Array(buffer[0..<count]) }
-                guard errno == ERANGE else { return nil }
-                size *= 4
-            }
-            return nil
+            return read(limit: limit) { lgetxattr(path, name, $0.baseAddress, $0.count) }
         #else
             return nil
         #endif
+    }
+
+    /// Calls `get` with growing buffers (it fails with `ERANGE` while the value does not fit) up to `limit`.
+    private static func read(limit: Int, _ get: (UnsafeMutableRawBufferPointer) -> Int) -> [UInt8]? {
+        var size = 1024
+        while size <= limit {
+            var buffer = [UInt8](repeating: 0, count: size)
+            let count = buffer.withUnsafeMutableBytes(get)
+            if count >= 0 { return Array(buffer[0..<count]) }
+            guard errno == ERANGE else { return nil }
+            size *= 4
+        }
+        return nil
     }
 }

@@ -109,15 +109,10 @@ extension CacheLayout {
     /// - Important: Disk I/O.
     @discardableResult
     func removeNegative(_ name: String, lockHeld: Bool, when condition: (NegativeRecord?) -> Bool = { _ in true }) -> Bool {
-        guard let directory = (try? negativeDirectory(create: false)) ?? nil else { return false }
-        var lock: FileLock?
-        if !lockHeld {
-            guard let taken = try? keyLock(named: name), (try? taken.tryLockExclusive()) == true else { return false }
-            lock = taken
+        guard !isReadOnly, let directory = (try? negativeDirectory(create: false)) ?? nil else { return false }
+        return removeRecord(name, in: directory.fd, lockName: name, lockHeld: lockHeld) {
+            condition(readNegative(name, in: directory))
         }
-        defer { lock?.unlock() }
-        guard condition(readNegative(name, in: directory)) else { return false }
-        return unlinkat(directory.fd, name, 0) == 0
     }
 
     /// Every record's name, and the records (nil where garbled), for `prune` and `stats`.

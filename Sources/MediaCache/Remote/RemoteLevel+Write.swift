@@ -42,8 +42,7 @@ final class UploadSource: @unchecked Sendable {
         defer { buffer.deallocate() }
         var offset: off_t = 0
         while true {
-            let count = pread(fd, buffer.baseAddress, buffer.count, offset)
-            if count < 0 && errno == EINTR { continue }
+            let count = Posix.read(fd, into: buffer, at: offset)
             if count < 0 {
                 let code = errno
                 Posix.closeQuietly(fd)
@@ -76,9 +75,7 @@ struct FileChunks: AsyncSequence, Sendable {
             let chunk = try await threadPool.runIfActive { () throws -> ByteBuffer in
                 var buffer = ByteBufferAllocator().buffer(capacity: want)
                 let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
-                    var count = -1
-                    repeat { count = pread(fd, raw.baseAddress, want, off_t(at)) } while count < 0 && errno == EINTR
-                    return Swift.max(0, count)
+                    Swift.max(0, Posix.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]), at: off_t(at)))
                 }
                 guard read > 0 else { throw RemoteFailure.error("the local file shrank while it was uploaded") }
                 return buffer

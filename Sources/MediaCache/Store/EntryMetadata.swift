@@ -145,7 +145,11 @@ extension CacheLayout {
         return removeRecord(sha256, in: directory.fd, lockName: sha256, lockHeld: false, when: condition)
     }
 
-    private func removeRecord(
+    /// The one removal of a record kept beside the entries (a sidecar, a
+    /// content index record, a negative record): under the lock of `lockName`,
+    /// held by the caller or taken here without waiting, `condition` checked
+    /// again while it is held.
+    func removeRecord(
         _ name: String, in directory: Int32, lockName: String, lockHeld: Bool, when condition: () -> Bool
     ) -> Bool {
         var lock: FileLock?

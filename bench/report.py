@@ -4,7 +4,7 @@
     report.py RESULTS_DIR > docs/benchmarks.md
 
 Reads the timing JSON (hyperfine's, or alternate.py's in the same format), the put-cost TSVs, the peak-RSS TSV and
-machine.txt; appends bench/FINDINGS.md (the hand-written analysis) verbatim.
+machine.txt; bench/remote's report (remote.md) when it ran; appends bench/FINDINGS.md (the hand-written analysis) verbatim.
 """
 import json
 import os
@@ -246,6 +246,14 @@ def main():
         out += ["", f"`stats` / `find`: {stats:.2f}x. The directory is the one comparison 4 filled through the "
                 "library, so it also holds `.mediacache/` (the lock stripes, and metadata files where the file "
                 "system has no extended attributes), which `find` and `du` walk too.", ""] + load_line("scan")
+
+    remote = path("remote.md")
+    if os.path.exists(remote):
+        with open(remote) as handle:
+            out += ["## 6. The shared remote tier (issue 14, `bench/remote`)", "",
+                    "Origin and tier are nginx on 127.0.0.1, one process each (the tier with WebDAV, as in "
+                    "docs/remote.md); a node is a cache directory of its own.", "",
+                    handle.read().rstrip("\n"), ""]
 
     if targets:
         summary = ["## Targets", "",

@@ -26,6 +26,8 @@ public final class Fetcher: Sendable {
     let announced = NIOLockedValueBox<(bodies: Int, bytes: Int64)>((0, 0))
     /// The key-lock stripes this fetcher's downloads hold.
     let stripes: StripeWaits
+    /// Hits and misses of `fetchAll` runs not yet written to the state file.
+    let pendingCounts = PendingCounts()
 
     public init(store: CacheStore, settings: FetchSettings, threadPool: NIOThreadPool = .singleton) {
         self.store = store
@@ -127,6 +129,8 @@ public final class Fetcher: Sendable {
                 if let url = next.next() { group.addTask { await self.fetch(url, enforcingLimit: false) } }
             }
         }
+        // The run's last hits and misses, before the limit is enforced (which reads the state).
+        try? await offload { [store, pendingCounts] in store.flush(pendingCounts) }
         var run = FetchRun(outcomes: outcomes)
         let names = Set(outcomes.compactMap { $0.status == .failed ? nil : $0.key?.name })
         // An expired entry whose origin is down is all there is of that URL
@@ -171,7 +175,11 @@ public final class Fetcher: Sendable {
             while true {
                 let force = settings.force && !waited
                 let remembering = settings.negativeTTL > 0
-                switch try await offload({ [store] in try store.prepareFetch(key, url: url, force: force, remembering: remembering) }) {
+                // A run's hits and misses are written in batches; a single fetch's at once.
+                let pending = enforcingLimit ? nil : pendingCounts
+                switch try await offload({ [store] in
+                    try store.prepareFetch(key, url: url, force: force, remembering: remembering, pending: pending)
+                }) {
                 case .fresh(let size):
                     return cached(url, key, size)
                 case .remembered(let record):
@@ -190,7 +198,7 @@ public final class Fetcher: Sendable {
                     {
                         outcome = hit
                     } else {
-                        outcome = await download(url, key: key, conditional: validators)
+                        outcome = await download(url, key: key, conditional: validators, enforcingLimit: enforcingLimit)
                         if outcome.status == .fetched { settings.remote?.enqueueUpload(key, store: store) }
                     }
                     lock.value.unlock()
@@ -224,7 +232,7 @@ public final class Fetcher: Sendable {
     }
 
     /// Downloads (or, with `conditional`, revalidates) with retries; the key lock is held by the caller.
-    private func download(_ url: String, key: CacheKey, conditional: EntryMetadata?) async -> FetchOutcome {
+    private func download(_ url: String, key: CacheKey, conditional: EntryMetadata?, enforcingLimit: Bool) async -> FetchOutcome {
         var conditional = conditional
         let policy = RetryPolicy(retries: settings.retries, backoff: settings.backoff, maxWait: settings.maxRetryWait)
         var attempt = 0
@@ -251,9 +259,12 @@ public final class Fetcher: Sendable {
                         etag: validators.etag, lastModified: validators.lastModified)
                     let transferred = body.transferred
                     let result: StoreResult
+                    let pending = enforcingLimit ? nil : pendingCounts
                     do {
                         result = try await offload { [store] in
-                            try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
+                            try store.finishFetchedEntry(
+                                body.written, tail: body.tail, key: key, metadata: metadata,
+                                pending: pending)
                         }
                     } catch {
                         // Not run at all (the thread pool is gone): the temp file is still ours to delete.

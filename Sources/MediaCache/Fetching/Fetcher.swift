@@ -116,19 +116,27 @@ public final class Fetcher: Sendable {
         var unique: [String] = []
         var seen = Set<[UInt8]>()
         for url in urls where seen.insert(Array(url.utf8)).inserted { unique.append(url) }
-        var outcomes: [FetchOutcome] = []
-        await withTaskGroup(of: FetchOutcome.self) { group in
-            var next = unique.makeIterator()
-            for _ in 0..<max(1, settings.jobs) {
-                guard let url = next.next() else { break }
-                group.addTask { await self.fetch(url, enforcingLimit: false) }
-            }
-            for await outcome in group {
-                onEach(outcome)
-                outcomes.append(outcome)
-                if let url = next.next() { group.addTask { await self.fetch(url, enforcingLimit: false) } }
+        // `jobs` workers, each taking the next URL as it finishes one: no
+        // task per URL, and no hop to a parent task between two URLs.
+        // `onEach` is called under the lock, so calls never overlap.
+        let queue = NIOLockedValueBox<(next: Int, outcomes: [FetchOutcome])>((0, []))
+        let urls = unique
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(max(1, settings.jobs), urls.count) {
+                group.addTask {
+                    var url = queue.withLockedValue { state in Self.take(urls, &state.next) }
+                    while let current = url {
+                        let outcome = await self.fetch(current, enforcingLimit: false)
+                        url = queue.withLockedValue { state in
+                            onEach(outcome)
+                            state.outcomes.append(outcome)
+                            return Self.take(urls, &state.next)
+                        }
+                    }
+                }
             }
         }
+        let outcomes = queue.withLockedValue { $0.outcomes }
         // The run's last hits and misses, before the limit is enforced (which reads the state).
         try? await offload { [store, pendingCounts] in store.flush(pendingCounts) }
         var run = FetchRun(outcomes: outcomes)
@@ -141,6 +149,12 @@ public final class Fetcher: Sendable {
             run.overLimit = (run.eviction?.bytesAfter ?? 0) > store.configuration.maxBytes
         }
         return run
+    }
+
+    private static func take(_ urls: [String], _ next: inout Int) -> String? {
+        guard next < urls.count else { return nil }
+        defer { next += 1 }
+        return urls[next]
     }
 
     // MARK: - One URL

@@ -30,24 +30,8 @@ extension CacheStore {
     ///
     /// With `remembering`, a remembered 404 or 410 answers before the lock is
     /// taken; `force` forgets it once the lock is held.
-    ///
-    /// With `pending` (a `fetchAll` run), the hit or miss is added there and
-    /// written later with other counts (see `PendingCounts`), not now.
-    func prepareFetch(
-        _ key: CacheKey, url: String, force: Bool, remembering: Bool, pending: PendingCounts? = nil
-    ) throws(MediaCacheError) -> FetchStep {
+    func prepareFetch(_ key: CacheKey, url: String, force: Bool, remembering: Bool) throws(MediaCacheError) -> FetchStep {
         let step = try lockOrFind(key, url: url, force: force, remembering: remembering)
-        if let pending {
-            let full: Bool
-            switch step {
-            case .fresh: full = pending.add(hits: 1)
-            case .locked: full = pending.add(misses: 1)
-            case .remembered: full = pending.add(misses: 1, negativeHits: 1)
-            case .busy: full = false
-            }
-            if full { flush(pending) }
-            return step
-        }
         switch step {
         case .fresh: count(hit: true)
         case .locked: count(hit: false)
@@ -94,17 +78,15 @@ extension CacheStore {
 
     /// Writes the last bytes of a body (creating the temp file if nothing was
     /// written yet) and publishes the entry: the fetcher's final hand-off.
-    /// `pending` counts, if any, are written with the entry's own state update.
     /// - Important: Disk I/O; the caller holds the key's lock.
     func finishFetchedEntry(
-        _ written: Handoff<AtomicWriter>?, tail: [ByteBuffer], key: CacheKey, metadata: EntryMetadata,
-        pending: PendingCounts? = nil
+        _ written: Handoff<AtomicWriter>?, tail: [ByteBuffer], key: CacheKey, metadata: EntryMetadata
     ) throws(MediaCacheError) -> StoreResult {
         let writer: AtomicWriter
         if let written { writer = written.value } else { writer = try beginEntry(key) }
         defer { writer.discard() }  // a no-op once committed
         try writer.write(tail)
-        return try commitEntry(writer, key: key, metadata: metadata, lockHeld: true, enforceLimit: false, pending: pending)
+        return try commitEntry(writer, key: key, metadata: metadata, lockHeld: true, enforceLimit: false)
     }
 
     /// If `key` holds a fresh entry, marks it used and returns its size; otherwise nil.

@@ -26,8 +26,6 @@ public final class Fetcher: Sendable {
     let announced = NIOLockedValueBox<(bodies: Int, bytes: Int64)>((0, 0))
     /// The key-lock stripes this fetcher's downloads hold.
     let stripes: StripeWaits
-    /// Hits and misses of `fetchAll` runs not yet written to the state file.
-    let pendingCounts = PendingCounts()
 
     public init(store: CacheStore, settings: FetchSettings, threadPool: NIOThreadPool = .singleton) {
         self.store = store
@@ -118,29 +116,19 @@ public final class Fetcher: Sendable {
         var unique: [String] = []
         var seen = Set<[UInt8]>()
         for url in urls where seen.insert(Array(url.utf8)).inserted { unique.append(url) }
-        // `jobs` workers, each taking the next URL as it finishes one: no
-        // task per URL, and no hop to a parent task between two URLs.
-        // `onEach` is called under the lock, so calls never overlap.
-        let queue = NIOLockedValueBox<(next: Int, outcomes: [FetchOutcome])>((0, []))
-        let urls = unique
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<min(max(1, settings.jobs), urls.count) {
-                group.addTask {
-                    var url = queue.withLockedValue { state in Self.take(urls, &state.next) }
-                    while let current = url {
-                        let outcome = await self.fetch(current, enforcingLimit: false)
-                        url = queue.withLockedValue { state in
-                            onEach(outcome)
-                            state.outcomes.append(outcome)
-                            return Self.take(urls, &state.next)
-                        }
-                    }
-                }
+        var outcomes: [FetchOutcome] = []
+        await withTaskGroup(of: FetchOutcome.self) { group in
+            var next = unique.makeIterator()
+            for _ in 0..<max(1, settings.jobs) {
+                guard let url = next.next() else { break }
+                group.addTask { await self.fetch(url, enforcingLimit: false) }
+            }
+            for await outcome in group {
+                onEach(outcome)
+                outcomes.append(outcome)
+                if let url = next.next() { group.addTask { await self.fetch(url, enforcingLimit: false) } }
             }
         }
-        let outcomes = queue.withLockedValue { $0.outcomes }
-        // The run's last hits and misses, before the limit is enforced (which reads the state).
-        try? await offload { [store, pendingCounts] in store.flush(pendingCounts) }
         var run = FetchRun(outcomes: outcomes)
         let names = Set(outcomes.compactMap { $0.status == .failed ? nil : $0.key?.name })
         // An expired entry whose origin is down is all there is of that URL
@@ -151,12 +139,6 @@ public final class Fetcher: Sendable {
             run.overLimit = (run.eviction?.bytesAfter ?? 0) > store.configuration.maxBytes
         }
         return run
-    }
-
-    private static func take(_ urls: [String], _ next: inout Int) -> String? {
-        guard next < urls.count else { return nil }
-        defer { next += 1 }
-        return urls[next]
     }
 
     // MARK: - One URL
@@ -191,10 +173,8 @@ public final class Fetcher: Sendable {
             while true {
                 let force = settings.force && !waited
                 let remembering = settings.negativeTTL > 0
-                // A run's hits and misses are written in batches; a single fetch's at once.
-                let pending = enforcingLimit ? nil : pendingCounts
                 switch try await offload({ [store] in
-                    try store.prepareFetch(key, url: url, force: force, remembering: remembering, pending: pending)
+                    try store.prepareFetch(key, url: url, force: force, remembering: remembering)
                 }) {
                 case .fresh(let size):
                     return cached(url, key, size)
@@ -214,7 +194,7 @@ public final class Fetcher: Sendable {
                     {
                         outcome = hit
                     } else {
-                        outcome = await download(url, key: key, conditional: validators, enforcingLimit: enforcingLimit)
+                        outcome = await download(url, key: key, conditional: validators)
                         if outcome.status == .fetched { settings.remote?.enqueueUpload(key, store: store) }
                     }
                     lock.value.unlock()
@@ -248,7 +228,7 @@ public final class Fetcher: Sendable {
     }
 
     /// Downloads (or, with `conditional`, revalidates) with retries; the key lock is held by the caller.
-    private func download(_ url: String, key: CacheKey, conditional: EntryMetadata?, enforcingLimit: Bool) async -> FetchOutcome {
+    private func download(_ url: String, key: CacheKey, conditional: EntryMetadata?) async -> FetchOutcome {
         var conditional = conditional
         let policy = RetryPolicy(retries: settings.retries, backoff: settings.backoff, maxWait: settings.maxRetryWait)
         var attempt = 0
@@ -275,12 +255,9 @@ public final class Fetcher: Sendable {
                         etag: validators.etag, lastModified: validators.lastModified)
                     let transferred = body.transferred
                     let result: StoreResult
-                    let pending = enforcingLimit ? nil : pendingCounts
                     do {
                         result = try await offload { [store] in
-                            try store.finishFetchedEntry(
-                                body.written, tail: body.tail, key: key, metadata: metadata,
-                                pending: pending)
+                            try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
                         }
                     } catch {
                         // Not run at all (the thread pool is gone): the temp file is still ours to delete.

@@ -79,11 +79,10 @@ extension CacheStore {
     /// `lockHeld`), so two writers of one URL never pair one's bytes with the
     /// other's sidecar. With `dedupe`, bytes another entry already holds are
     /// published as a hard link to that entry's file (see `ContentIndex`).
-    /// Counts in `pending` are written with this entry's state update.
     /// - Important: Disk I/O.
     func commitEntry(
         _ writer: AtomicWriter, key: CacheKey, metadata: EntryMetadata, lockHeld: Bool = false,
-        enforceLimit: Bool = true, pending: PendingCounts? = nil
+        enforceLimit: Bool = true
     ) throws(MediaCacheError) -> StoreResult {
         var metadata = metadata
         metadata.size = writer.bytesWritten
@@ -104,7 +103,6 @@ extension CacheStore {
         }
 
         let overLimits = try layout.updateState { state in
-            pending?.drain(into: &state.counters)
             state.counters.stored += 1
             state.accountBytes = max(0, state.accountBytes + added - oldSize)
             if old == nil { state.accountEntries += 1 }

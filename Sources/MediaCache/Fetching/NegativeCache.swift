@@ -24,25 +24,25 @@ public struct NegativeRecord: Sendable, Equatable {
 
     static let header = "mediacache-negative 1"
 
+    /// The text form: a `KeyValueRecord`.
     func encoded() -> String {
-        "\(Self.header)\nurl \(url)\nstatus \(status)\nstored_at \(storedAt)\nexpires_at \(expiresAt)\n"
+        var record = KeyValueRecord(header: Self.header)
+        record.append("url", url)
+        record.append("status", "\(status)")
+        record.append("stored_at", "\(storedAt)")
+        record.append("expires_at", "\(expiresAt)")
+        return record.encoded()
     }
 
     /// Parses the text form; nil for anything garbled or truncated.
     init?(decoding text: String) {
-        let lines = text.split(separator: "\n")
-        guard lines.first == Substring(Self.header) else { return nil }
-        var fields: [Substring: Substring] = [:]
-        for line in lines.dropFirst() {
-            guard let space = line.firstIndex(of: " ") else { return nil }
-            fields[line[..<space]] = line[line.index(after: space)...]
-        }
-        guard let url = fields["url"], let status = fields["status"].flatMap({ Int($0) }),
-            let storedAt = fields["stored_at"].flatMap({ Double($0) }),
-            let expiresAt = fields["expires_at"].flatMap({ Double($0) }),
+        guard let record = KeyValueRecord(decoding: text, header: Self.header), let url = record["url"],
+            let status = record["status"].flatMap({ Int($0) }),
+            let storedAt = record["stored_at"].flatMap({ Double($0) }),
+            let expiresAt = record["expires_at"].flatMap({ Double($0) }),
             storedAt.isFinite, expiresAt.isFinite
         else { return nil }
-        self.init(url: String(url), status: status, storedAt: storedAt, expiresAt: expiresAt)
+        self.init(url: url, status: status, storedAt: storedAt, expiresAt: expiresAt)
     }
 
     init(url: String, status: Int, storedAt: Double, expiresAt: Double) {

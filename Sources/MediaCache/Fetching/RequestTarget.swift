@@ -13,7 +13,7 @@ enum RequestTarget {
     /// The URL to request for `url`, which `URLCheck.validate` accepted.
     static func of(_ url: String) -> String {
         let bytes = Array(url.utf8)
-        guard let schemeEnd = firstIndex(of: Array("://".utf8), in: bytes) else { return url }
+        guard let schemeEnd = bytes.firstRange(of: Array("://".utf8))?.lowerBound else { return url }
         let authorityStart = schemeEnd + 3
         var cursor = authorityStart
         while cursor < bytes.count, !"/?#".utf8.contains(bytes[cursor]) { cursor += 1 }
@@ -87,14 +87,6 @@ enum RequestTarget {
         if path.first == UInt8(ascii: "/"), output.first.map({ !$0.isEmpty }) ?? true { output.insert([], at: 0) }
         if let last = segments.last, last.elementsEqual(".".utf8) || last.elementsEqual("..".utf8) { output.append([]) }
         return Array(output.joined(separator: [UInt8(ascii: "/")]))
-    }
-
-    private static func firstIndex(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
-        guard bytes.count >= needle.count else { return nil }
-        for start in 0...(bytes.count - needle.count) where bytes[start..<(start + needle.count)].elementsEqual(needle) {
-            return start
-        }
-        return nil
     }
 
     private static func isHex(_ byte: UInt8) -> Bool {

@@ -32,12 +32,15 @@ public struct RemoteRecord: Sendable, Equatable {
 
     /// The record's bytes, with an `hmac` line when `key` is given.
     func encoded(signedWith signingKey: [UInt8]? = nil) -> [UInt8] {
-        var text = Self.header + "\n" + "key \(key)\nsha256 \(sha256)\nsize \(size)\n"
-        if let url { text += "url \(Self.oneLine(url))\n" }
-        if let contentType { text += "content_type \(Self.oneLine(contentType))\n" }
-        if let etag { text += "etag \(Self.oneLine(etag))\n" }
-        if let lastModified { text += "last_modified \(Self.oneLine(lastModified))\n" }
-        var bytes = Array(text.utf8)
+        var record = KeyValueRecord(header: Self.header)
+        record.append("key", key)
+        record.append("sha256", sha256)
+        record.append("size", "\(size)")
+        if let url { record.append("url", url) }
+        if let contentType { record.append("content_type", contentType) }
+        if let etag { record.append("etag", etag) }
+        if let lastModified { record.append("last_modified", lastModified) }
+        var bytes = Array(record.encoded().utf8)
         if let signingKey { bytes += Array("hmac \(RecordSignature.hex(bytes, key: signingKey))\n".utf8) }
         return bytes
     }
@@ -55,7 +58,7 @@ public struct RemoteRecord: Sendable, Equatable {
     static func decode(_ bytes: [UInt8], signingKey: [UInt8]?) -> Decoded {
         var body = bytes[...]
         var signature: Substring?
-        if let marker = Self.find(Array("\nhmac ".utf8), in: bytes) {
+        if let marker = bytes.firstRange(of: Array("\nhmac ".utf8))?.lowerBound {
             body = bytes[..<(marker + 1)]
             signature = String(decoding: bytes[(marker + 6)...], as: UTF8.self).split(separator: "\n").first
         }
@@ -65,34 +68,17 @@ public struct RemoteRecord: Sendable, Equatable {
                 return .invalid("its signature does not match the key")
             }
         }
-        let lines = String(decoding: body, as: UTF8.self).split(separator: "\n")
-        guard lines.first == Substring(Self.header) else { return .invalid("not a mediacache record") }
-        var fields: [Substring: Substring] = [:]
-        for line in lines.dropFirst() {
-            guard let space = line.firstIndex(of: " ") else { return .invalid("a garbled line") }
-            fields[line[..<space]] = line[line.index(after: space)...]
-        }
+        let text = String(decoding: body, as: UTF8.self)
+        guard text.split(separator: "\n").first == Substring(Self.header) else { return .invalid("not a mediacache record") }
+        guard let fields = KeyValueRecord(decoding: text, header: Self.header) else { return .invalid("a garbled line") }
         guard let key = fields["key"], let sha = fields["sha256"], sha.utf8.count == 64,
             sha.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
             let size = fields["size"].flatMap({ Int64($0) }), size >= 0
         else { return .invalid("a field is missing or garbled") }
         return .valid(
             RemoteRecord(
-                key: String(key), sha256: String(sha), size: size, url: fields["url"].map(String.init),
-                contentType: fields["content_type"].map(String.init), etag: fields["etag"].map(String.init),
-                lastModified: fields["last_modified"].map(String.init)))
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
-            return start
-        }
-        return nil
-    }
-
-    private static func oneLine(_ value: String) -> String {
-        String(value.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }.map(Character.init))
+                key: key, sha256: sha, size: size, url: fields["url"], contentType: fields["content_type"],
+                etag: fields["etag"], lastModified: fields["last_modified"]))
     }
 }
 

@@ -114,7 +114,12 @@ struct ContentRecord: Equatable {
 
     static let header = "mediacache-content 1"
 
-    func encoded() -> String { "\(Self.header)\nname \(name)\nsize \(size)\n" }
+    func encoded() -> String {
+        var record = KeyValueRecord(header: Self.header)
+        record.append("name", name)
+        record.append("size", "\(size)")
+        return record.encoded()
+    }
 
     init(name: String, size: Int64) {
         self.name = name
@@ -122,9 +127,9 @@ struct ContentRecord: Equatable {
     }
 
     init?(decoding text: String) {
-        let lines = text.split(separator: "\n")
-        guard lines.count == 3, lines[0] == Substring(Self.header), lines[1].hasPrefix("name "), lines[2].hasPrefix("size "),
-            let size = Int64(lines[2].dropFirst(5)), size > 0, let key = try? CacheKey(name: String(lines[1].dropFirst(5)))
+        guard let record = KeyValueRecord(decoding: text, header: Self.header),
+            record.fields.map(\.name) == ["name", "size"], let size = record["size"].flatMap({ Int64($0) }), size > 0,
+            let key = try? CacheKey(name: record["name"] ?? "")
         else { return nil }
         name = key.name
         self.size = size

@@ -21,6 +21,10 @@ public struct PruneReport: Sendable {
 }
 
 extension CacheStore {
+    /// How old a temp file or an idle lock must be before `prune` (and
+    /// `doctor`) take it for a leftover rather than a write in flight.
+    public static let defaultLeftoverAge: Double = 3600
+
     /// Removes the selected entries (and metadata left without data) through the eviction engine.
     ///
     /// With `dryRun`, returns the plan and removes nothing.
@@ -73,7 +77,7 @@ extension CacheStore {
     /// Safe while other processes read and write: each deletion re-checks the
     /// file, and one another process removed first is not an error.
     /// - Important: Disk I/O: scans the whole directory.
-    public func prune(dryRun: Bool = false, leftoverAge: Double = 3600) throws(MediaCacheError) -> PruneReport {
+    public func prune(dryRun: Bool = false, leftoverAge: Double = defaultLeftoverAge) throws(MediaCacheError) -> PruneReport {
         let snapshot = try CacheSnapshot.collect(layout, includeTemps: true)
         let now = Posix.now()
         let policy = EvictionPolicy(

@@ -134,7 +134,7 @@ extension CacheStore {
                     fixable: false))
         }
         let vllmTemps = snapshot.tempFiles.filter { VLLMFiles.isTempFile($0.name) || $0.name.hasPrefix(CacheLayout.tempPrefix) }
-        let stale = vllmTemps.filter { now - $0.modified > 3600 }
+        let stale = vllmTemps.filter { now - $0.modified > Self.defaultLeftoverAge }
         if !stale.isEmpty {
             plan.tempFiles = stale.map { ($0.directory, $0.name) }
             report.findings.append(

@@ -9,6 +9,13 @@
 /// line: it tells a torn write (a crash in the middle of an overwrite) from a
 /// record, which a format check alone cannot when the tear falls between
 /// lines.
+///
+/// Lines and fields are found in the UTF-8 bytes (a line ends at each LF
+/// byte, a name at the first space byte), not by `Character`: the state
+/// record is read and rewritten on every hit, miss and stored entry, and
+/// grapheme breaking made that cost more than the file I/O (a tenth of a
+/// small prewarm's CPU). Bytes are also what the record is: "\r\n" is two
+/// bytes and ends a line at its LF, where a `Character` split would not.
 struct KeyValueRecord {
     var header: String
     var fields: [(name: String, value: String)] = []
@@ -17,7 +24,13 @@ struct KeyValueRecord {
 
     /// Appends a field; values lose line breaks, which would end them early.
     mutating func append(_ name: String, _ value: String) {
-        fields.append((name, String(value.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }.map(Character.init))))
+        let isBreak = { (byte: UInt8) in byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") }
+        guard value.utf8.contains(where: isBreak) else {
+            fields.append((name, value))
+            return
+        }
+        // Removing ASCII bytes from UTF-8 leaves UTF-8.
+        fields.append((name, String(decoding: value.utf8.filter { !isBreak($0) }, as: UTF8.self)))
     }
 
     /// The value of the first field called `name`.
@@ -25,9 +38,20 @@ struct KeyValueRecord {
 
     /// The text form, with a closing `sum` line when `summed`.
     func encoded(summed: Bool = false) -> String {
-        var text = header + "\n"
-        for field in fields { text += "\(field.name) \(field.value)\n" }
-        if summed { text += "sum \(Self.sum(of: text))\n" }
+        var text = header
+        text.append("\n")
+        for field in fields {
+            text.append(field.name)
+            text.append(" ")
+            text.append(field.value)
+            text.append("\n")
+        }
+        if summed {
+            let sum = Self.sum(of: text.utf8)
+            text.append("sum ")
+            text.append(sum)
+            text.append("\n")
+        }
         return text
     }
 
@@ -35,22 +59,40 @@ struct KeyValueRecord {
     /// (with `requireSum`) a sum that is missing or does not match.
     /// Blank lines (padding) are skipped.
     init?(decoding text: String, header: String, requireSum: Bool = false) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
-        guard lines.first.map(String.init) == header else { return nil }
-        if requireSum {
-            guard let last = lines.last, last.hasPrefix("sum "), lines.count >= 2 else { return nil }
-            let body = lines.dropLast().map { $0 + "\n" }.joined()
-            guard last.dropFirst(4) == Self.sum(of: body) else { return nil }
-            lines = lines.dropLast()
-        }
+        var text = text
+        guard let fields = text.withUTF8({ Self.parse($0, header: header, requireSum: requireSum) }) else { return nil }
         self.header = header
-        for line in lines.dropFirst() {
-            guard let space = line.firstIndex(of: " ") else { return nil }
-            fields.append((String(line[..<space]), String(line[line.index(after: space)...])))
-        }
+        self.fields = fields
     }
 
-    private static func sum(of text: String) -> String {
-        String(SHA256Hasher.hex(of: text.utf8).prefix(16))
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, header: String, requireSum: Bool) -> [(
+        name: String, value: String
+    )]? {
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)[...]
+        guard let first = lines.first, first.elementsEqual(header.utf8) else { return nil }
+        if requireSum {
+            guard let last = lines.last, lines.count >= 2, last.starts(with: "sum ".utf8) else { return nil }
+            lines = lines.dropLast()
+            let hasher = SHA256Hasher()
+            for line in lines {
+                hasher.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line)))
+                hasher.update("\n".utf8)
+            }
+            guard last.dropFirst(4).elementsEqual(hasher.finalize().utf8.prefix(16)) else { return nil }
+        }
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(lines.count - 1)
+        for line in lines.dropFirst() {
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+            // Cut at ASCII bytes, so both halves of valid UTF-8 stay valid.
+            let name = UnsafeBufferPointer(rebasing: line[..<space])
+            let value = UnsafeBufferPointer(rebasing: line[(space + 1)...])
+            fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        return fields
+    }
+
+    private static func sum(of text: some Sequence<UInt8>) -> String {
+        String(SHA256Hasher.hex(of: text).prefix(16))
     }
 }

@@ -193,9 +193,12 @@ extension CacheLayout {
         let slots = stride(from: 0, to: max(bytes.count, 1), by: Self.stateRecordSize).map { start in
             String(decoding: bytes[start..<min(bytes.count, start + Self.stateRecordSize)].filter { $0 != 0 }, as: UTF8.self)
         }
-        // A version 1 file is one record of any length, with no slots.
-        let whole = String(decoding: bytes, as: UTF8.self)
-        let candidates = (slots + [whole]).compactMap(CacheState.init(decoding:))
+        // The whole file is a record only where no slot is one: a version 1
+        // file (one record of any length, no slots), or a record too long for a slot.
+        var candidates = slots.compactMap(CacheState.init(decoding:))
+        if candidates.isEmpty, let whole = CacheState(decoding: String(decoding: bytes, as: UTF8.self)) {
+            candidates = [whole]
+        }
         if let newest = candidates.max(by: { $0.sequence < $1.sequence }) { return newest }
         var fresh = CacheState(since: Posix.now())
         fresh.counters.restartedAfterDamage = bytes.contains { $0 != UInt8(ascii: "\n") && $0 != 0 }

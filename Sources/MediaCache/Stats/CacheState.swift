@@ -119,9 +119,13 @@ extension CacheLayout {
             var scratch = loadState()
             return try change(&scratch)  // nowhere to keep it
         }
-        let lock = try FileLock(directory: privateFD.fd, name: "state.lock", path: privatePath)
-        try lock.lockExclusive()
-        defer { lock.unlock() }
+        return try stateLock.withExclusive(directory: privateFD.fd, path: privatePath) { () throws(MediaCacheError) -> T in
+            try updateLockedState(change)
+        }
+    }
+
+    /// `updateState`'s work, under the state lock.
+    private func updateLockedState<T>(_ change: (inout CacheState) throws(MediaCacheError) -> T) throws(MediaCacheError) -> T {
         var state = loadState()
         let before = state
         let result = try change(&state)

@@ -24,6 +24,8 @@ struct CacheLayout: Sendable {
     let metaFD: FileHandle
     let locksFD: FileHandle
     let privateFD: FileHandle
+    /// The state file's lock, kept open (see `updateState`).
+    let stateLock = KeptFileLock(name: "state.lock")
     /// Why the private directory could not be made (a read-only view); thrown by every write.
     let readOnlyReason: MediaCacheError?
 

@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -38,6 +40,11 @@ final class FileLock: @unchecked Sendable {
         if fd >= 0 { _ = flock(fd, LOCK_UN) }
         Posix.closeQuietly(fd)
         fd = -1
+    }
+
+    /// Releases the lock and keeps the descriptor open, for `KeptFileLock` to take it again.
+    func release() {
+        if fd >= 0 { _ = flock(fd, LOCK_UN) }
     }
 
     private func reopen() throws(MediaCacheError) {
@@ -83,6 +90,44 @@ final class FileLock: @unchecked Sendable {
         guard fstat(fd, &mine) == 0 else { throw .io(operation: "cannot stat lock", path: path, errno: errno) }
         guard let current = Posix.lstat(at: directory, name) else { return false }
         return current.st_ino == mine.st_ino && current.st_dev == mine.st_dev
+    }
+}
+
+/// A lock file opened once and kept open, for a lock this process takes
+/// many times: the state lock, taken on every hit, miss and stored entry.
+///
+/// Opening the file, checking that it is still the one named and closing
+/// it again cost more than the `flock` itself. Here the descriptor stays
+/// open for the life of the cache, and a mutex lets one thread of this
+/// process at a time use it: threads sharing one descriptor share its
+/// `flock`, so the file lock alone would not keep them apart. Between
+/// processes nothing changes: whoever holds the `flock` holds the lock,
+/// and a killed process's lock goes with it.
+final class KeptFileLock: @unchecked Sendable {
+    private let name: String
+    private let mutex = NIOLock()
+    /// Opened on first use; guarded by `mutex`.
+    private var file: FileLock?
+
+    init(name: String) { self.name = name }
+
+    /// Runs `body` holding the lock exclusively (this process's mutex, then the `flock`).
+    /// - Important: Disk I/O; blocks while another process or thread holds the lock.
+    func withExclusive<T>(
+        directory: Int32, path: String, _ body: () throws(MediaCacheError) -> T
+    ) throws(MediaCacheError) -> T {
+        mutex.lock()
+        defer { mutex.unlock() }
+        let lock: FileLock
+        if let file {
+            lock = file
+        } else {
+            lock = try FileLock(directory: directory, name: name, path: path)
+            file = lock
+        }
+        try lock.lockExclusive()
+        defer { lock.release() }
+        return try body()
     }
 }
 

@@ -116,19 +116,27 @@ public final class Fetcher: Sendable {
         var unique: [String] = []
         var seen = Set<[UInt8]>()
         for url in urls where seen.insert(Array(url.utf8)).inserted { unique.append(url) }
-        var outcomes: [FetchOutcome] = []
-        await withTaskGroup(of: FetchOutcome.self) { group in
-            var next = unique.makeIterator()
-            for _ in 0..<max(1, settings.jobs) {
-                guard let url = next.next() else { break }
-                group.addTask { await self.fetch(url, enforcingLimit: false) }
-            }
-            for await outcome in group {
-                onEach(outcome)
-                outcomes.append(outcome)
-                if let url = next.next() { group.addTask { await self.fetch(url, enforcingLimit: false) } }
+        // `jobs` workers, each taking the next URL as it finishes one: no
+        // task per URL, and no hop to a parent task between two URLs; each
+        // download's last thread-pool job prepares the worker's next URL
+        // (`FetchChain`). `onEach` is called under the lock, so calls never overlap.
+        let queue = NIOLockedValueBox<(next: Int, outcomes: [FetchOutcome])>((0, []))
+        let urls = unique
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(max(1, settings.jobs), urls.count) {
+                group.addTask {
+                    let chain = FetchChain(take: { queue.withLockedValue { state in Self.take(urls, &state.next) } })
+                    while let url = chain.nextURL() {
+                        let outcome = await self.fetch(url, enforcingLimit: false, chain: chain)
+                        queue.withLockedValue { state in
+                            onEach(outcome)
+                            state.outcomes.append(outcome)
+                        }
+                    }
+                }
             }
         }
+        let outcomes = queue.withLockedValue { $0.outcomes }
         var run = FetchRun(outcomes: outcomes)
         let names = Set(outcomes.compactMap { $0.status == .failed ? nil : $0.key?.name })
         // An expired entry whose origin is down is all there is of that URL
@@ -141,6 +149,12 @@ public final class Fetcher: Sendable {
         return run
     }
 
+    private static func take(_ urls: [String], _ next: inout Int) -> String? {
+        guard next < urls.count else { return nil }
+        defer { next += 1 }
+        return urls[next]
+    }
+
     // MARK: - One URL
 
     /// Makes sure `url` is cached: a hit, a revalidation, or a download,
@@ -151,8 +165,11 @@ public final class Fetcher: Sendable {
     }
 
     /// `fetch(_:)`, leaving the size limit to the caller when `enforcingLimit`
-    /// is false (`fetchAll` enforces it once, after the whole run).
-    func fetch(_ url: String, enforcingLimit: Bool) async -> FetchOutcome {
+    /// is false (`fetchAll` enforces it once, after the whole run). A
+    /// `chain` (a `fetchAll` worker's) may hold this URL's first step,
+    /// prepared by the worker's last download, and gets the next one's.
+    func fetch(_ url: String, enforcingLimit: Bool, chain: FetchChain? = nil) async -> FetchOutcome {
+        var prepared = chain?.preparedStep(for: url)
         let key: CacheKey
         do {
             key = try store.key(for: url)
@@ -173,9 +190,16 @@ public final class Fetcher: Sendable {
             while true {
                 let force = settings.force && !waited
                 let remembering = settings.negativeTTL > 0
-                switch try await offload({ [store] in
-                    try store.prepareFetch(key, url: url, force: force, remembering: remembering)
-                }) {
+                let step: FetchStep
+                if let ready = prepared {
+                    prepared = nil
+                    step = try ready.get()
+                } else {
+                    step = try await offload { [store] in
+                        try store.prepareFetch(key, url: url, force: force, remembering: remembering)
+                    }
+                }
+                switch step {
                 case .fresh(let size):
                     return cached(url, key, size)
                 case .remembered(let record):
@@ -194,7 +218,7 @@ public final class Fetcher: Sendable {
                     {
                         outcome = hit
                     } else {
-                        outcome = await download(url, key: key, conditional: validators)
+                        outcome = await download(url, key: key, conditional: validators, chain: chain)
                         if outcome.status == .fetched { settings.remote?.enqueueUpload(key, store: store) }
                     }
                     lock.value.unlock()
@@ -228,7 +252,8 @@ public final class Fetcher: Sendable {
     }
 
     /// Downloads (or, with `conditional`, revalidates) with retries; the key lock is held by the caller.
-    private func download(_ url: String, key: CacheKey, conditional: EntryMetadata?) async -> FetchOutcome {
+    /// The job that publishes a download also prepares `chain`'s next URL.
+    private func download(_ url: String, key: CacheKey, conditional: EntryMetadata?, chain: FetchChain?) async -> FetchOutcome {
         var conditional = conditional
         let policy = RetryPolicy(retries: settings.retries, backoff: settings.backoff, maxWait: settings.maxRetryWait)
         var attempt = 0
@@ -256,8 +281,10 @@ public final class Fetcher: Sendable {
                     let transferred = body.transferred
                     let result: StoreResult
                     do {
-                        result = try await offload { [store] in
-                            try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
+                        result = try await offload { [store, settings] in
+                            let stored = try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
+                            chain?.prepareNext(store: store, settings: settings, holding: CacheLayout.lockStripe(of: key.name))
+                            return stored
                         }
                     } catch {
                         // Not run at all (the thread pool is gone): the temp file is still ours to delete.

@@ -60,10 +60,10 @@ extension Fetcher {
         var visited: Set<String> = [url]
         var hops = 0
         while true {
-            let response = try await send(current, original: url, conditional: conditional, deadline: deadline)
-            let status = Int(response.status.code)
+            // Every body but a 2xx within the size limit has been read and dropped by now.
+            let response = try await send(current, original: url, key: key, conditional: conditional, deadline: deadline)
+            let status = response.status
             if (300...399).contains(status) && status != 304, let location = response.headers.first(name: "location") {
-                await Self.discard(response.body)
                 guard settings.followRedirects else {
                     throw AttemptFailure(
                         error: .redirect(url: url, reason: "HTTP \(status) redirect to \(location) refused (--no-redirects)"),
@@ -85,91 +85,52 @@ extension Fetcher {
                 continue
             }
             if status == 304 && conditional != nil {
-                await Self.discard(response.body)
                 return .notModified(Validators(response.headers))
             }
             guard (200...299).contains(status) else {
-                await Self.discard(response.body)
                 let retryAfter = RetryPolicy.parseRetryAfter(response.headers.first(name: "retry-after"), now: Posix.now())
                 throw AttemptFailure(
                     error: .httpStatus(url: url, status: status), retryable: RetryPolicy.isRetryable(status: status),
                     retryAfter: retryAfter, status: status)
             }
-            if let limit = settings.maxBytes, let length = response.headers.first(name: "content-length").flatMap({ Int64($0) }),
-                length > limit
-            {
-                await Self.discard(response.body)
-                throw AttemptFailure(error: .bodyTooLarge(url: url, limit: limit), retryable: false, status: status)
+            guard let body = response.body else {
+                // Dropped unread: its Content-Length is over the limit (see `ResponseReceiver`).
+                throw AttemptFailure(
+                    error: .bodyTooLarge(url: url, limit: settings.maxBytes ?? 0), retryable: false, status: status)
             }
-            if let length = response.headers.first(name: "content-length").flatMap({ Int64($0) }) {
-                announced.withLockedValue { $0 = ($0.bodies + 1, $0.bytes + length) }
-            }
-            let body = try await stream(response.body, url: url, key: key, status: status)
             return .body(body, Validators(response.headers), status: status)
         }
     }
 
-    private func send(_ target: String, original: String, conditional: EntryMetadata?, deadline: NIODeadline)
-        async throws(AttemptFailure) -> HTTPClientResponse
+    /// Sends one request and receives its response through a `ResponseReceiver`.
+    private func send(_ target: String, original: String, key: CacheKey, conditional: EntryMetadata?, deadline: NIODeadline)
+        async throws(AttemptFailure) -> ReceivedResponse
     {
         guard let host = URLCheck.host(of: target), settings.allows(host: host) else {
             throw AttemptFailure(
                 error: .hostNotAllowed(url: original, host: URLCheck.host(of: target) ?? target), retryable: false)
         }
-        var request = HTTPClientRequest(url: RequestTarget.of(target))
-        request.headers.add(name: "User-Agent", value: settings.userAgent)
+        var headers = HTTPHeaders()
+        headers.add(name: "User-Agent", value: settings.userAgent)
         if let conditional {
-            if let etag = conditional.etag { request.headers.add(name: "If-None-Match", value: etag) }
-            if let lastModified = conditional.lastModified { request.headers.add(name: "If-Modified-Since", value: lastModified) }
+            if let etag = conditional.etag { headers.add(name: "If-None-Match", value: etag) }
+            if let lastModified = conditional.lastModified { headers.add(name: "If-Modified-Since", value: lastModified) }
         }
+        let receiver = ResponseReceiver(fetcher: self, url: original, key: key)
+        let result: Result<ReceivedResponse, AttemptFailure>
         do {
-            return try await client.execute(request, deadline: deadline)
+            let request = try HTTPClient.Request(url: RequestTarget.of(target), method: .GET, headers: headers)
+            let task = client.execute(request: request, delegate: receiver, eventLoop: .indifferent, deadline: deadline)
+            result = .success(
+                try await withTaskCancellationHandler {
+                    try await task.futureResult.get()
+                } onCancel: {
+                    task.cancel()
+                })
         } catch {
-            throw AttemptFailure(
-                error: .transfer(url: original, reason: Self.describe(error)), retryable: Self.isRetryable(error))
+            result = await receiver.failure(error)
         }
-    }
-
-    /// Receives a body, writing it on the thread pool in batches of about
-    /// 512 KiB of received buffers (one `writev` each, no copy into one
-    /// buffer); the temp file is created with the first batch, so a small
-    /// body costs no hand-off until the final one.
-    private func stream(_ body: HTTPClientResponse.Body, url: String, key: CacheKey, status: Int) async throws(AttemptFailure)
-        -> ReceivedBody
-    {
-        var written: Handoff<AtomicWriter>?
-        var total: Int64 = 0
-        var pending: [ByteBuffer] = []
-        var pendingBytes = 0
-        let failure: AttemptFailure
-        do {
-            for try await chunk in body {
-                total += Int64(chunk.readableBytes)
-                progress.withLockedValue { $0 += Int64(chunk.readableBytes) }
-                if let limit = settings.maxBytes, total > limit {
-                    throw AttemptFailure(error: .bodyTooLarge(url: url, limit: limit), retryable: false, status: status)
-                }
-                Self.append(chunk, to: &pending)
-                pendingBytes += chunk.readableBytes
-                if pendingBytes >= Self.writeBatch {
-                    written = try await write(pending, to: written, key: key)
-                    pending.removeAll(keepingCapacity: true)
-                    pendingBytes = 0
-                }
-            }
-            return ReceivedBody(written: written, tail: pending, transferred: total)
-        } catch let error as AttemptFailure {
-            failure = error
-        } catch let error as MediaCacheError {
-            failure = AttemptFailure(error: error, retryable: false, status: status)
-        } catch {
-            failure = AttemptFailure(
-                error: .transfer(url: url, reason: "transfer cut off after \(total) bytes: \(Self.describe(error))"),
-                retryable: true, status: status)
-        }
-        // Deleting the temp file is disk work.
-        if let written { try? await offload { written.value.discard() } }
-        throw failure
+        return try result.get()
     }
 
     /// Adds a received buffer to a batch. One that is small, or small beside
@@ -192,28 +153,6 @@ extension Fetcher {
             copy.writeImmutableBuffer(chunk)
             batch.append(copy)
         }
-    }
-
-    /// Writes a batch on the thread pool, creating the temp file on the first one.
-    private func write(_ buffers: [ByteBuffer], to written: Handoff<AtomicWriter>?, key: CacheKey) async throws -> Handoff<
-        AtomicWriter
-    > {
-        try await offload { [store] in
-            let writer = try written ?? Handoff(store.beginEntry(key))
-            try writer.value.write(buffers)
-            return writer
-        }
-    }
-
-    /// Reads and drops a small body (an error page, a redirect) so the connection can be reused.
-    private static func discard(_ body: HTTPClientResponse.Body) async {
-        var seen = 0
-        do {
-            for try await chunk in body {
-                seen += chunk.readableBytes
-                if seen > 256 * 1024 { return }  // leaving early cancels the stream
-            }
-        } catch {}
     }
 
     static func resolve(_ location: String, against base: String) -> String? {

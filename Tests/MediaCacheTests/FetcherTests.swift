@@ -100,4 +100,35 @@ struct FetcherTests {
         }
         await server.stop()
     }
+
+    @Test func aPrewarmCountsEveryURLOnceWhenEachDownloadPreparesTheNext() async throws {
+        // Given one worker (so each download's last job prepares the next URL),
+        // stripe mates back to back, an entry already cached and a host not allowed
+        let server = try await TestServer.start()
+        let (first, mate) = try Self.stripeMates(server, delay: 10)
+        let cached = server.url("/file/chain-cached?size=2000")
+        let refused = "http://elsewhere.invalid/file/chain-refused?size=10"
+        let last = server.url("/file/chain-last?size=5000")
+        try await withTempDir { dir in
+            var settings = FetchSettings()
+            settings.jobs = 1
+            settings.allowedHosts = ["127.0.0.1"]
+            let fetcher = Fetcher(store: try CacheStore(CacheConfiguration(directory: dir)), settings: settings)
+            #expect(await fetcher.fetch(cached).status == .fetched)
+
+            // When they are prewarmed in one run
+            let run = await fetcher.fetchAll([first, mate, cached, refused, last]) { _ in }
+            try await fetcher.shutdown()
+
+            // Then each is fetched, found or refused once, and counted once
+            #expect(run.outcomes.map(\.status) == [.fetched, .fetched, .cached, .failed, .fetched])
+            let counters = fetcher.store.counters()
+            #expect(counters.misses == 4 && counters.hits == 1 && counters.stored == 4)
+            #expect(fetcher.stripes.wakeups == 0)  // the mate was prepared after the first one let go
+            for prefix in ["/slow/stripe-a", "/file/stripe-b", "/file/chain-cached", "/file/chain-last"] {
+                #expect(server.requests(prefix: prefix) == 1)
+            }
+        }
+        await server.stop()
+    }
 }

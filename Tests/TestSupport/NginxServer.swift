@@ -46,7 +46,10 @@ public final class NginxServer: @unchecked Sendable {
     }
 
     /// Starts nginx with its config, logs and temp files in `dir`, serving `root` (default `dir/root`).
-    public static func start(in dir: String, root: String? = nil) throws -> NginxServer {
+    /// `davMethods` are the WebDAV methods it allows (`MKCOL` makes the fleet's claims).
+    public static func start(in dir: String, root: String? = nil, davMethods: String = "PUT DELETE MKCOL") throws
+        -> NginxServer
+    {
         guard let binary else { throw NginxError.notInstalled }
         let root = root ?? dir + "/root"
         try FileManager.default.createDirectory(atPath: root + "/cache", withIntermediateDirectories: true)
@@ -69,7 +72,7 @@ public final class NginxServer: @unchecked Sendable {
                         listen 127.0.0.1:\(port);
                         root \(root);
                         location /cache/ {
-                            dav_methods PUT DELETE;
+                            dav_methods \(davMethods);
                             create_full_put_path on;
                             dav_access user:rw group:r all:r;
                         }

@@ -117,16 +117,30 @@ public final class Fetcher: Sendable {
         var seen = Set<[UInt8]>()
         for url in urls where seen.insert(Array(url.utf8)).inserted { unique.append(url) }
         var outcomes: [FetchOutcome] = []
-        await withTaskGroup(of: FetchOutcome.self) { group in
+        await withTaskGroup(of: (String, FetchOutcome?).self) { group in
+            // A URL another node of the fleet is downloading (a claim on the
+            // shared tier) is put off until the list is done, and then waited for.
             var next = unique.makeIterator()
-            for _ in 0..<max(1, settings.jobs) {
-                guard let url = next.next() else { break }
-                group.addTask { await self.fetch(url, enforcingLimit: false) }
+            var putOff: [String] = []
+            func start(_ group: inout TaskGroup<(String, FetchOutcome?)>) {
+                if let url = next.next() {
+                    group.addTask { (url, await self.fetch(url, enforcingLimit: false, deferClaimed: true)) }
+                } else if !putOff.isEmpty {
+                    let url = putOff.removeFirst()
+                    group.addTask { (url, await self.fetch(url, enforcingLimit: false, deferClaimed: false)) }
+                }
             }
-            for await outcome in group {
-                onEach(outcome)
-                outcomes.append(outcome)
-                if let url = next.next() { group.addTask { await self.fetch(url, enforcingLimit: false) } }
+            for _ in 0..<max(1, settings.jobs) { start(&group) }
+            while let (url, outcome) = await group.next() {
+                if let outcome {
+                    onEach(outcome)
+                    outcomes.append(outcome)
+                } else {
+                    putOff.append(url)
+                }
+                start(&group)
+                // Put-off URLs left when the list ran out with every slot free.
+                if group.isEmpty { start(&group) }
             }
         }
         var run = FetchRun(outcomes: outcomes)
@@ -153,6 +167,14 @@ public final class Fetcher: Sendable {
     /// `fetch(_:)`, leaving the size limit to the caller when `enforcingLimit`
     /// is false (`fetchAll` enforces it once, after the whole run).
     func fetch(_ url: String, enforcingLimit: Bool) async -> FetchOutcome {
+        // Never nil: nil is a put-off URL, which only `deferClaimed` allows.
+        await fetch(url, enforcingLimit: enforcingLimit, deferClaimed: false) ?? .failure(url, .shutDown)
+    }
+
+    /// `fetch(_:enforcingLimit:)`; with `deferClaimed`, nil when another node
+    /// of the fleet is downloading `url` (its claim on the shared tier), for
+    /// the caller to come back to later.
+    func fetch(_ url: String, enforcingLimit: Bool, deferClaimed: Bool) async -> FetchOutcome? {
         let key: CacheKey
         do {
             key = try store.key(for: url)
@@ -187,18 +209,27 @@ public final class Fetcher: Sendable {
                     return outcome
                 case .locked(let lock, let validators):
                     stripes.hold(stripe, for: key.name)
-                    let outcome: FetchOutcome
                     // The shared tier (issue 14): its levels before the origin, and what the origin served to them.
-                    if validators == nil, !settings.force, let remote = settings.remote,
-                        let hit = await remote.fetch(url, key: key, store: store)
-                    {
-                        outcome = hit
-                    } else {
-                        outcome = await download(url, key: key, conditional: validators)
-                        if outcome.status == .fetched { settings.remote?.enqueueUpload(key, store: store) }
+                    var answer = RemoteTier.Answer.origin(nil)
+                    if validators == nil, !settings.force, let remote = settings.remote {
+                        answer = await remote.fetch(url, key: key, store: store, deferClaimed: deferClaimed)
+                    }
+                    let outcome: FetchOutcome?
+                    switch answer {
+                    case .hit(let hit): outcome = hit
+                    case .deferred: outcome = nil
+                    case .origin(let claim):
+                        let downloaded = await download(url, key: key, conditional: validators)
+                        if downloaded.status == .fetched {
+                            await settings.remote?.enqueueUpload(key, store: store, claim: claim)
+                        } else {
+                            await settings.remote?.release(claim)
+                        }
+                        outcome = downloaded
                     }
                     lock.value.unlock()
                     stripes.release(stripe, for: key.name)  // after the unlock, so that whoever it wakes can take the lock
+                    guard let outcome else { return nil }
                     // Evicting after the unlock: with it held, the engine would skip this key's stripe as busy.
                     if enforcingLimit && outcome.status == .fetched {
                         let protected: Set<String> = [key.name]

@@ -9,13 +9,16 @@ extension RemoteLevel {
     /// and is published only when its size and SHA-256 match the record;
     /// anything else is discarded, counted corrupt, and a miss. The caller
     /// holds the key's lock. Nil on a miss or any failure.
-    func fetch(_ url: String, key: CacheKey, store: CacheStore, threadPool: NIOThreadPool) async -> FetchOutcome? {
+    /// `countingMiss` false: looking again for a URL already counted as a miss.
+    func fetch(_ url: String, key: CacheKey, store: CacheStore, threadPool: NIOThreadPool, countingMiss: Bool = true) async
+        -> FetchOutcome?
+    {
         let recordServer = server(for: key.name)
         guard isEnabled(recordServer) else { return nil }
         let record: RemoteRecord
         do {
             guard let found = try await self.record(for: key.name) else {
-                counts.withLockedValue { $0.misses += 1 }
+                if countingMiss { counts.withLockedValue { $0.misses += 1 } }
                 return nil
             }
             record = found

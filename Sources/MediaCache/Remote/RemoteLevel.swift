@@ -39,6 +39,8 @@ final class RemoteLevel: Sendable {
     let signingKey: [UInt8]?
     let counts = NIOLockedValueBox(RemoteCounters())
     private let disabled = NIOLockedValueBox<Set<String>>([])
+    /// Per server: whether it makes claims (`MKCOL`), once asked.
+    let claimSupport = NIOLockedValueBox<[String: Bool]>([:])
     private let onEvent: @Sendable (RemoteEvent) -> Void
 
     init(
@@ -109,21 +111,28 @@ final class RemoteLevel: Sendable {
     func send(_ method: HTTPMethod, _ url: String, body: HTTPClientRequest.Body? = nil) async throws(RemoteFailure)
         -> HTTPClientResponse?
     {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers = headers
-        if let body { request.body = body }
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, deadline: .now() + .milliseconds(Int64(spec.timeout * 1000)))
-        } catch {
-            throw Self.classify(error)
-        }
+        let response = try await execute(method, url, body: body)
         let status = Int(response.status.code)
         if (200...299).contains(status) { return response }
         await Self.discard(response.body)
         if status == 404 || status == 410 { return nil }
         throw .error("HTTP \(status) for \(method.rawValue) \(RemoteSpec(url: url).name)")
+    }
+
+    /// Sends one request with the level's headers and deadline, whatever the
+    /// answer; only a transport failure (or the deadline) throws.
+    func execute(_ method: HTTPMethod, _ url: String, body: HTTPClientRequest.Body? = nil) async throws(RemoteFailure)
+        -> HTTPClientResponse
+    {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers = headers
+        if let body { request.body = body }
+        do {
+            return try await client.execute(request, deadline: .now() + .milliseconds(Int64(spec.timeout * 1000)))
+        } catch {
+            throw Self.classify(error)
+        }
     }
 
     static func classify(_ error: any Error) -> RemoteFailure {

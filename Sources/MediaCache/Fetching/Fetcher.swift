@@ -124,10 +124,10 @@ public final class Fetcher: Sendable {
             var putOff: [String] = []
             func start(_ group: inout TaskGroup<(String, FetchOutcome?)>) {
                 if let url = next.next() {
-                    group.addTask { (url, await self.fetch(url, enforcingLimit: false, deferClaimed: true)) }
+                    group.addTask { (url, await self.fetch(url, enforcingLimit: false, claimed: .putOff)) }
                 } else if !putOff.isEmpty {
                     let url = putOff.removeFirst()
-                    group.addTask { (url, await self.fetch(url, enforcingLimit: false, deferClaimed: false)) }
+                    group.addTask { (url, await self.fetch(url, enforcingLimit: false, claimed: .waitAgain)) }
                 }
             }
             for _ in 0..<max(1, settings.jobs) { start(&group) }
@@ -167,14 +167,14 @@ public final class Fetcher: Sendable {
     /// `fetch(_:)`, leaving the size limit to the caller when `enforcingLimit`
     /// is false (`fetchAll` enforces it once, after the whole run).
     func fetch(_ url: String, enforcingLimit: Bool) async -> FetchOutcome {
-        // Never nil: nil is a put-off URL, which only `deferClaimed` allows.
-        await fetch(url, enforcingLimit: enforcingLimit, deferClaimed: false) ?? .failure(url, .shutDown)
+        // Never nil: nil is a put-off URL, which only `.putOff` allows.
+        await fetch(url, enforcingLimit: enforcingLimit, claimed: .wait) ?? .failure(url, .shutDown)
     }
 
-    /// `fetch(_:enforcingLimit:)`; with `deferClaimed`, nil when another node
-    /// of the fleet is downloading `url` (its claim on the shared tier), for
-    /// the caller to come back to later.
-    func fetch(_ url: String, enforcingLimit: Bool, deferClaimed: Bool) async -> FetchOutcome? {
+    /// `fetch(_:enforcingLimit:)`; with `claimed: .putOff`, nil when another
+    /// node of the fleet is downloading `url` (its claim on the shared tier),
+    /// for the caller to come back to with `.waitAgain`.
+    func fetch(_ url: String, enforcingLimit: Bool, claimed: RemoteTier.Claimed) async -> FetchOutcome? {
         let key: CacheKey
         do {
             key = try store.key(for: url)
@@ -212,7 +212,7 @@ public final class Fetcher: Sendable {
                     // The shared tier (issue 14): its levels before the origin, and what the origin served to them.
                     var answer = RemoteTier.Answer.origin(nil)
                     if validators == nil, !settings.force, let remote = settings.remote {
-                        answer = await remote.fetch(url, key: key, store: store, deferClaimed: deferClaimed)
+                        answer = await remote.fetch(url, key: key, store: store, claimed: claimed)
                     }
                     let outcome: FetchOutcome?
                     switch answer {

@@ -64,15 +64,29 @@ public final class RemoteTier: Sendable {
         case deferred
     }
 
+    /// What a fetch does with a URL that another node of the fleet has claimed.
+    enum Claimed: Sendable {
+        /// Put it off (`Answer.deferred`): a list's first pass.
+        case putOff
+        /// Wait for the other node's upload.
+        case wait
+        /// Wait, for a URL put off before: its misses are counted already.
+        case waitAgain
+    }
+
     /// Tries each level in order for `url`; on a hit the entry is stored
     /// (checked). On a miss everywhere, claims the URL on the first writable
     /// level, so that of the nodes of a fleet that miss it together only one
-    /// asks the origin; when another node holds the claim, defers, or waits
-    /// for that node's upload (up to the level's `claimWait`). The caller
-    /// holds the key's lock.
-    func fetch(_ url: String, key: CacheKey, store: CacheStore, deferClaimed: Bool) async -> Answer {
+    /// asks the origin; when another node holds the claim, puts it off or
+    /// waits for that node's upload (up to the level's `claimWait`). The
+    /// caller holds the key's lock.
+    func fetch(_ url: String, key: CacheKey, store: CacheStore, claimed: Claimed) async -> Answer {
         for level in levels {
-            if let outcome = await level.fetch(url, key: key, store: store, threadPool: threadPool) { return .hit(outcome) }
+            if let outcome = await level.fetch(
+                url, key: key, store: store, threadPool: threadPool, countingMiss: claimed != .waitAgain)
+            {
+                return .hit(outcome)
+            }
         }
         guard let level = levels.first(where: { !$0.spec.readOnly && $0.spec.claims }) else { return .origin(nil) }
         let clock = ContinuousClock()
@@ -89,7 +103,7 @@ public final class RemoteTier: Sendable {
                 return .origin(claim)
             case .unavailable: return .origin(nil)
             case .held:
-                if deferClaimed { return .deferred }
+                if claimed == .putOff { return .deferred }
                 if clock.now - started >= .milliseconds(Int64(level.spec.claimWait * 1000)) {
                     await level.breakClaim(key.name)  // left by a crashed node, or a download slower than claimWait
                     return .origin(nil)

@@ -45,6 +45,26 @@ struct RemoteTierTests {
         }
     }
 
+    @Test("layout=bazel: records under ac/, bodies under cas/<sha256>, no claims; a second node hits")
+    func bazelLayout() async throws {
+        try await withOrigin { (server, dir) async throws in
+            // nginx stands in for bazel-remote's HTTP paths (bazel-remote itself is neither in Debian nor on PyPI).
+            let nginx = try NginxServer.start(in: dir)
+            defer { nginx.stop() }
+            let media = Remote.media(server, "bazel", count: 3, size: 8_000, varied: true)
+            let urls = media.map(\.url)
+            let spec = nginx.url + "|layout=bazel"
+            #expect(try Remote.fetch(dir + "/a", urls, remotes: [spec]).status == 0)
+            #expect(Set(nginx.files(under: "cas")) == Set(media.map { Files.sha256($0.bytes) }))
+            #expect(nginx.files(under: "ac").count == 3 && nginx.files(under: "records").isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: nginx.file("claims")), "bazel-remote has no MKCOL: no claims")
+            #expect(try Remote.fetch(dir + "/b", urls, remotes: [spec]).status == 0)
+            #expect(try Remote.counters(dir + "/b")[nginx.url]?["hits"] == 3)
+            try Remote.expectServed(dir + "/b", media)
+            Remote.expectOriginServed(server, media, times: 1)
+        }
+    }
+
     @Test("push uploads what the tier lacks, vLLM's entries included; again, nothing; --dry-run sends nothing")
     func pushIsIdempotent() async throws {
         try await withOrigin { (server, dir) async throws in

@@ -225,6 +225,39 @@ struct RemoteTierTests {
         }
     }
 
+    @Test("a node whose uploads are refused lets its claims go: the other node does not wait them out")
+    func refusedUploadsReleaseClaims() async throws {
+        try await withOrigin { (server, dir) async throws in
+            // Node A's uploads are refused (507, as from a full disk); node B's are taken.
+            let nginx = try NginxServer.start(
+                in: dir, http: #"map "$request_method:$http_x_node" $refuse { "PUT:a" 1; default 0; }"#,
+                location: "if ($refuse) { return 507; }")
+            defer { nginx.stop() }
+            let media = (0..<24).map { index in
+                let name = "refused\(index)"
+                return (url: server.url("/slow/\(name)?size=8000&chunks=2&delay=25"), bytes: TestServer.body(name, size: 8000))
+            }
+            let urls = media.map(\.url)
+            let started = Date()
+            let nodes = try ["a", "b"].map { node in
+                try CLI.launch(
+                    [
+                        "fetch", "-q", "-j", "4", "--cache-dir", dir + "/" + node, "--remote",
+                        nginx.url + "|header=X-Node:%20\(node)|claim-wait=100s",
+                    ] + urls)
+            }
+            for process in nodes {
+                let result = try process.wait(timeout: 300)
+                #expect(result.status == 0, "\(result.stderr)")
+            }
+            // Waiting out one orphaned claim alone would take 100 s.
+            #expect(Date().timeIntervalSince(started) < 50, "node B waited for claims node A never let go")
+            for node in ["a", "b"] { try Remote.expectServed(dir + "/" + node, media) }
+            let claims = (try? FileManager.default.contentsOfDirectory(atPath: nginx.file("claims"))) ?? []
+            #expect(claims.isEmpty, "claims left: \(claims)")
+        }
+    }
+
     @Test("a server without MKCOL: no claims, and the tier works as before")
     func serverWithoutClaims() async throws {
         try await withOrigin { (server, dir) async throws in

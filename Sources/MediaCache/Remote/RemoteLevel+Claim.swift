@@ -56,8 +56,11 @@ extension RemoteLevel {
 
     /// Deletes a claim: this node's, done with, or one left by a crashed
     /// node. Best effort: a claim that stays costs a waiting node `claimWait`.
+    /// Tried even on a server turned off for a refused upload (a full disk,
+    /// say), whose claims the other nodes would otherwise wait out; not on
+    /// one that stopped answering, where it would cost a timeout each.
     func release(_ claim: RemoteClaim) async {
-        guard isEnabled(claim.server) else { return }
+        guard isReachable(claim.server) else { return }
         _ = try? await statusOf(.DELETE, claim.url)
     }
 

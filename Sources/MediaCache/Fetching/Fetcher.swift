@@ -139,8 +139,6 @@ public final class Fetcher: Sendable {
                     putOff.append(url)
                 }
                 start(&group)
-                // Put-off URLs left when the list ran out with every slot free.
-                if group.isEmpty { start(&group) }
             }
         }
         var run = FetchRun(outcomes: outcomes)

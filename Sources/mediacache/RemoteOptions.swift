@@ -7,7 +7,7 @@ struct RemoteOptions: ParsableArguments {
     @Option(
         name: .customLong("remote"),
         help: ArgumentHelp(
-            "A shared level, tried after the local directory and before the origin: URL|attribute|attribute=value (read-only, layout=default|bazel, connect-timeout=, timeout=, header=, bearer-token-file=, bearer-token-env=, key-file=, shards=); repeatable, in order (default: $MEDIACACHE_REMOTE, SPECs separated by spaces).",
+            "A shared level, tried after the local directory and before the origin: URL|attribute|attribute=value (read-only, layout=default|bazel, connect-timeout=, timeout=, header=, bearer-token-file=, bearer-token-env=, key-file=, shards=, no-claims, claim-wait=); repeatable, in order (default: $MEDIACACHE_REMOTE, SPECs separated by spaces).",
             valueName: "spec"))
     var remote: [String] = []
 

@@ -22,6 +22,12 @@ struct RemoteUnitTests {
             #expect(throws: MediaCacheError.self, "\(bad)") { try RemoteSpec.parse(bad) }
         }
         #expect(try RemoteSpec.parseList(" http://a/x  http://b/y|read-only\n").count == 2)
+        // The fleet's claims: on unless turned off, and how long a node waits for another's
+        let plain = try RemoteSpec.parse("http://h/x")
+        #expect(plain.claims && plain.claimWait == 30)
+        let tuned = try RemoteSpec.parse("http://h/x|no-claims|claim-wait=1m")
+        #expect(!tuned.claims && tuned.claimWait == 60)
+        #expect(throws: MediaCacheError.self) { try RemoteSpec.parse("http://h/x|claim-wait=soon") }
     }
 
     @Test func rendezvousMovesOnlyTheNewShardsShare() {

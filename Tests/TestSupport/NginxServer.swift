@@ -46,7 +46,11 @@ public final class NginxServer: @unchecked Sendable {
     }
 
     /// Starts nginx with its config, logs and temp files in `dir`, serving `root` (default `dir/root`).
-    public static func start(in dir: String, root: String? = nil) throws -> NginxServer {
+    /// `davMethods` are the WebDAV methods it allows (`MKCOL` makes the fleet's claims); `http` is
+    /// added to the `http` block and `location` to the tier's location (faults a test injects).
+    public static func start(
+        in dir: String, root: String? = nil, davMethods: String = "PUT DELETE MKCOL", http: String = "", location: String = ""
+    ) throws -> NginxServer {
         guard let binary else { throw NginxError.notInstalled }
         let root = root ?? dir + "/root"
         try FileManager.default.createDirectory(atPath: root + "/cache", withIntermediateDirectories: true)
@@ -65,13 +69,15 @@ public final class NginxServer: @unchecked Sendable {
                     access_log off;
                     client_body_temp_path \(root)/.tmp;
                     client_max_body_size 0;
+                    \(http)
                     server {
                         listen 127.0.0.1:\(port);
                         root \(root);
                         location /cache/ {
-                            dav_methods PUT DELETE;
+                            dav_methods \(davMethods);
                             create_full_put_path on;
                             dav_access user:rw group:r all:r;
+                            \(location)
                         }
                     }
                 }

@@ -45,6 +45,26 @@ struct RemoteTierTests {
         }
     }
 
+    @Test("layout=bazel: records under ac/, bodies under cas/<sha256>, no claims; a second node hits")
+    func bazelLayout() async throws {
+        try await withOrigin { (server, dir) async throws in
+            // nginx stands in for bazel-remote's HTTP paths (bazel-remote itself is neither in Debian nor on PyPI).
+            let nginx = try NginxServer.start(in: dir)
+            defer { nginx.stop() }
+            let media = Remote.media(server, "bazel", count: 3, size: 8_000, varied: true)
+            let urls = media.map(\.url)
+            let spec = nginx.url + "|layout=bazel"
+            #expect(try Remote.fetch(dir + "/a", urls, remotes: [spec]).status == 0)
+            #expect(Set(nginx.files(under: "cas")) == Set(media.map { Files.sha256($0.bytes) }))
+            #expect(nginx.files(under: "ac").count == 3 && nginx.files(under: "records").isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: nginx.file("claims")), "bazel-remote has no MKCOL: no claims")
+            #expect(try Remote.fetch(dir + "/b", urls, remotes: [spec]).status == 0)
+            #expect(try Remote.counters(dir + "/b")[nginx.url]?["hits"] == 3)
+            try Remote.expectServed(dir + "/b", media)
+            Remote.expectOriginServed(server, media, times: 1)
+        }
+    }
+
     @Test("push uploads what the tier lacks, vLLM's entries included; again, nothing; --dry-run sends nothing")
     func pushIsIdempotent() async throws {
         try await withOrigin { (server, dir) async throws in
@@ -145,25 +165,113 @@ struct RemoteTierTests {
         }
     }
 
-    @Test("a fleet: four nodes prewarm one list through one tier; the origin serves each URL once")
+    @Test("a fleet: four nodes started together prewarm one list through one tier; the origin serves each URL once")
     func fleetOfFour() async throws {
         try await withOrigin { (server, dir) async throws in
             let nginx = try NginxServer.start(in: dir)
             defer { nginx.stop() }
-            let media = Remote.media(server, "fleet", count: 40, size: 20_000)
+            // Each body takes the origin about 40 ms, so the four nodes' runs overlap throughout.
+            let media = (0..<40).map { index in
+                let name = "fleet\(index)"
+                return (url: server.url("/slow/\(name)?size=20000&chunks=2&delay=20"), bytes: TestServer.body(name, size: 20_000))
+            }
             let urls = media.map(\.url)
-            // The first node warms the tier; the other three start together once it is done.
-            #expect(try Remote.fetch(dir + "/node0", urls, remotes: [nginx.url]).status == 0)
-            let others = try (1..<4).map { node in
+            let nodes = try (0..<4).map { node in
                 try CLI.launch(["fetch", "-q", "-j", "4", "--cache-dir", dir + "/node\(node)", "--remote", nginx.url] + urls)
             }
-            for process in others {
+            for process in nodes {
                 let result = try process.wait(timeout: 120)
                 #expect(result.status == 0, "\(result.stderr)")
             }
             Remote.expectOriginServed(server, media, times: 1)
-            for node in 0..<4 { try Remote.expectServed(dir + "/node\(node)", media) }
-            for node in 1..<4 { #expect(try Remote.counters(dir + "/node\(node)")[nginx.url]?["hits"] == 40) }
+            var hits: [Int] = []
+            for node in 0..<4 {
+                try Remote.expectServed(dir + "/node\(node)", media)
+                let counters = try Remote.counters(dir + "/node\(node)")[nginx.url]
+                hits.append(counters?["hits"] ?? -1)
+                // A URL put off and then read from the tier is one miss, not two.
+                #expect((counters?["misses"] ?? 99) <= 40, "\(String(describing: counters))")
+            }
+            // What the origin did not serve to a node, the tier did: 40 downloads in all, 120 remote hits.
+            #expect(hits.reduce(0, +) == 3 * 40, "remote hits per node: \(hits)")
+            // The work was shared, not done by whichever node came first.
+            #expect(hits.filter { $0 < 40 }.count >= 2, "remote hits per node: \(hits)")
+            // Every claim was let go.
+            let claims = (try? FileManager.default.contentsOfDirectory(atPath: nginx.file("claims"))) ?? []
+            #expect(claims.isEmpty, "claims left: \(claims)")
+        }
+    }
+
+    @Test("a claim left by a crashed node costs one claim-wait, is then broken, and the URL is served")
+    func staleClaim() async throws {
+        try await withOrigin { (server, dir) async throws in
+            let nginx = try NginxServer.start(in: dir)
+            defer { nginx.stop() }
+            let media = Remote.media(server, "orphan", count: 2, size: 5_000)
+            let urls = media.map(\.url)
+            let key = try CLI.run(["key", "--cache-dir", dir + "/a", urls[0]])
+            let name = String(decoding: key.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            try FileManager.default.createDirectory(atPath: nginx.file("claims/\(name)"), withIntermediateDirectories: true)
+            let started = Date()
+            let result = try Remote.fetch(dir + "/a", urls, remotes: [nginx.url + "|claim-wait=1s"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(Date().timeIntervalSince(started) >= 1, "the node waited for the claim before breaking it")
+            Remote.expectOriginServed(server, media, times: 1)
+            try Remote.expectServed(dir + "/a", media)
+            #expect(!FileManager.default.fileExists(atPath: nginx.file("claims/\(name)")), "the stale claim is gone")
+            // Uploaded all the same: the next node takes both from the tier.
+            #expect(try Remote.fetch(dir + "/b", urls, remotes: [nginx.url]).status == 0)
+            #expect(try Remote.counters(dir + "/b")[nginx.url]?["hits"] == 2)
+        }
+    }
+
+    @Test("a node whose uploads are refused lets its claims go: the other node does not wait them out")
+    func refusedUploadsReleaseClaims() async throws {
+        try await withOrigin { (server, dir) async throws in
+            // Node A's uploads are refused (507, as from a full disk); node B's are taken.
+            let nginx = try NginxServer.start(
+                in: dir, http: #"map "$request_method:$http_x_node" $refuse { "PUT:a" 1; default 0; }"#,
+                location: "if ($refuse) { return 507; }")
+            defer { nginx.stop() }
+            let media = (0..<24).map { index in
+                let name = "refused\(index)"
+                return (url: server.url("/slow/\(name)?size=8000&chunks=2&delay=25"), bytes: TestServer.body(name, size: 8000))
+            }
+            let urls = media.map(\.url)
+            let started = Date()
+            let nodes = try ["a", "b"].map { node in
+                try CLI.launch(
+                    [
+                        "fetch", "-q", "-j", "4", "--cache-dir", dir + "/" + node, "--remote",
+                        nginx.url + "|header=X-Node:%20\(node)|claim-wait=100s",
+                    ] + urls)
+            }
+            for process in nodes {
+                let result = try process.wait(timeout: 300)
+                #expect(result.status == 0, "\(result.stderr)")
+            }
+            // Waiting out one orphaned claim alone would take 100 s.
+            #expect(Date().timeIntervalSince(started) < 50, "node B waited for claims node A never let go")
+            for node in ["a", "b"] { try Remote.expectServed(dir + "/" + node, media) }
+            let claims = (try? FileManager.default.contentsOfDirectory(atPath: nginx.file("claims"))) ?? []
+            #expect(claims.isEmpty, "claims left: \(claims)")
+        }
+    }
+
+    @Test("a server without MKCOL: no claims, and the tier works as before")
+    func serverWithoutClaims() async throws {
+        try await withOrigin { (server, dir) async throws in
+            let nginx = try NginxServer.start(in: dir, davMethods: "PUT DELETE")
+            defer { nginx.stop() }
+            let media = Remote.media(server, "noclaim", count: 6, size: 5_000)
+            let urls = media.map(\.url)
+            let a = try Remote.fetch(dir + "/a", urls, remotes: [nginx.url])
+            #expect(a.status == 0 && a.stderr.isEmpty, "\(a.stderr)")
+            #expect(try Remote.fetch(dir + "/b", urls, remotes: [nginx.url]).status == 0)
+            Remote.expectOriginServed(server, media, times: 1)
+            let counters = try Remote.counters(dir + "/b")[nginx.url]
+            #expect(counters?["hits"] == 6 && counters?["errors"] == 0, "\(String(describing: counters))")
+            #expect(!FileManager.default.fileExists(atPath: nginx.file("claims")))
         }
     }
 }

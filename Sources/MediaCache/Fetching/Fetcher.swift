@@ -119,18 +119,33 @@ public final class Fetcher: Sendable {
         // `jobs` workers, each taking the next URL as it finishes one: no
         // task per URL, and no hop to a parent task between two URLs; each
         // download's last thread-pool job prepares the worker's next URL
-        // (`FetchChain`). `onEach` is called under the lock, so calls never overlap.
-        let queue = NIOLockedValueBox<(next: Int, outcomes: [FetchOutcome])>((0, []))
+        // (`FetchChain`). `onEach` is called under the lock, so calls never
+        // overlap. A URL another node of the fleet is downloading (a claim on
+        // the shared tier) is put off until the list is done, and then waited
+        // for: the worker that puts one off looks for it again before it stops.
+        let queue = NIOLockedValueBox<(next: Int, outcomes: [FetchOutcome], putOff: [String])>((0, [], []))
         let urls = unique
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<min(max(1, settings.jobs), urls.count) {
                 group.addTask {
                     let chain = FetchChain(take: { queue.withLockedValue { state in Self.take(urls, &state.next) } })
-                    while let url = chain.nextURL() {
-                        let outcome = await self.fetch(url, enforcingLimit: false, chain: chain)
+                    var next = chain.nextURL().map { ($0, RemoteTier.Claimed.putOff) }
+                    while let (url, claimed) = next {
+                        let outcome = await self.fetch(url, enforcingLimit: false, claimed: claimed, chain: chain)
                         queue.withLockedValue { state in
-                            onEach(outcome)
-                            state.outcomes.append(outcome)
+                            if let outcome {
+                                onEach(outcome)
+                                state.outcomes.append(outcome)
+                            } else {
+                                state.putOff.append(url)
+                            }
+                        }
+                        if let url = chain.nextURL() {
+                            next = (url, .putOff)
+                        } else {
+                            next = queue.withLockedValue { state in
+                                state.putOff.isEmpty ? nil : (state.putOff.removeFirst(), .waitAgain)
+                            }
                         }
                     }
                 }
@@ -165,10 +180,20 @@ public final class Fetcher: Sendable {
     }
 
     /// `fetch(_:)`, leaving the size limit to the caller when `enforcingLimit`
-    /// is false (`fetchAll` enforces it once, after the whole run). A
-    /// `chain` (a `fetchAll` worker's) may hold this URL's first step,
-    /// prepared by the worker's last download, and gets the next one's.
-    func fetch(_ url: String, enforcingLimit: Bool, chain: FetchChain? = nil) async -> FetchOutcome {
+    /// is false (`fetchAll` enforces it once, after the whole run).
+    func fetch(_ url: String, enforcingLimit: Bool) async -> FetchOutcome {
+        // Never nil: nil is a put-off URL, which only `.putOff` allows.
+        await fetch(url, enforcingLimit: enforcingLimit, claimed: .wait) ?? .failure(url, .shutDown)
+    }
+
+    /// `fetch(_:enforcingLimit:)`; with `claimed: .putOff`, nil when another
+    /// node of the fleet is downloading `url` (its claim on the shared tier),
+    /// for the caller to come back to with `.waitAgain`. A `chain` (a
+    /// `fetchAll` worker's) may hold this URL's first step, prepared by the
+    /// worker's last download, and gets the next one's.
+    func fetch(_ url: String, enforcingLimit: Bool, claimed: RemoteTier.Claimed, chain: FetchChain? = nil) async
+        -> FetchOutcome?
+    {
         var prepared = chain?.preparedStep(for: url)
         let key: CacheKey
         do {
@@ -211,18 +236,27 @@ public final class Fetcher: Sendable {
                     return outcome
                 case .locked(let lock, let validators):
                     stripes.hold(stripe, for: key.name)
-                    let outcome: FetchOutcome
                     // The shared tier (issue 14): its levels before the origin, and what the origin served to them.
-                    if validators == nil, !settings.force, let remote = settings.remote,
-                        let hit = await remote.fetch(url, key: key, store: store)
-                    {
-                        outcome = hit
-                    } else {
-                        outcome = await download(url, key: key, conditional: validators, chain: chain)
-                        if outcome.status == .fetched { settings.remote?.enqueueUpload(key, store: store) }
+                    var answer = RemoteTier.Answer.origin(nil)
+                    if validators == nil, !settings.force, let remote = settings.remote {
+                        answer = await remote.fetch(url, key: key, store: store, claimed: claimed)
+                    }
+                    let outcome: FetchOutcome?
+                    switch answer {
+                    case .hit(let hit): outcome = hit
+                    case .deferred: outcome = nil
+                    case .origin(let claim):
+                        let downloaded = await download(url, key: key, conditional: validators, chain: chain)
+                        if downloaded.status == .fetched {
+                            await settings.remote?.enqueueUpload(key, store: store, claim: claim)
+                        } else {
+                            await settings.remote?.release(claim)
+                        }
+                        outcome = downloaded
                     }
                     lock.value.unlock()
                     stripes.release(stripe, for: key.name)  // after the unlock, so that whoever it wakes can take the lock
+                    guard let outcome else { return nil }
                     // Evicting after the unlock: with it held, the engine would skip this key's stripe as busy.
                     if enforcingLimit && outcome.status == .fetched {
                         let protected: Set<String> = [key.name]

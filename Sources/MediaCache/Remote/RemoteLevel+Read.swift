@@ -9,13 +9,16 @@ extension RemoteLevel {
     /// and is published only when its size and SHA-256 match the record;
     /// anything else is discarded, counted corrupt, and a miss. The caller
     /// holds the key's lock. Nil on a miss or any failure.
-    func fetch(_ url: String, key: CacheKey, store: CacheStore, threadPool: NIOThreadPool) async -> FetchOutcome? {
+    /// `countingMiss` false: looking again for a URL already counted as a miss.
+    func fetch(_ url: String, key: CacheKey, store: CacheStore, threadPool: NIOThreadPool, countingMiss: Bool = true) async
+        -> FetchOutcome?
+    {
         let recordServer = server(for: key.name)
         guard isEnabled(recordServer) else { return nil }
         let record: RemoteRecord
         do {
             guard let found = try await self.record(for: key.name) else {
-                counts.withLockedValue { $0.misses += 1 }
+                if countingMiss { counts.withLockedValue { $0.misses += 1 } }
                 return nil
             }
             record = found
@@ -63,11 +66,15 @@ extension RemoteLevel {
     }
 
     /// Streams a body into a new entry, checking it against its record before publishing.
+    ///
+    /// A body that fits in one batch (most media) is written, checked and
+    /// committed in one thread-pool job: the temp file is made only when a
+    /// batch is due, as the origin's downloads do.
     private func receive(
         _ body: HTTPClientResponse.Body, record: RemoteRecord, key: CacheKey, metadata: EntryMetadata, store: CacheStore,
         threadPool: NIOThreadPool
     ) async throws -> StoreResult {
-        let writer = try await threadPool.runIfActive { Handoff(try store.beginEntry(key)) }
+        var written: Handoff<AtomicWriter>?
         var pending: [ByteBuffer] = []
         var pendingBytes = 0
         var total: Int64 = 0
@@ -80,29 +87,34 @@ extension RemoteLevel {
                 Fetcher.append(chunk, to: &pending)
                 pendingBytes += chunk.readableBytes
                 if pendingBytes >= Fetcher.writeBatch {
-                    let batch = pending
-                    try await threadPool.runIfActive { try writer.value.write(batch) }
+                    let (batch, current) = (pending, written)
+                    written = try await threadPool.runIfActive {
+                        let writer = try current ?? Handoff(store.beginEntry(key))
+                        try writer.value.write(batch)
+                        return writer
+                    }
                     pending.removeAll(keepingCapacity: true)
                     pendingBytes = 0
                 }
             }
         } catch {
-            try? await threadPool.runIfActive { writer.value.discard() }
+            if let written { try? await threadPool.runIfActive { written.value.discard() } }
             // A local failure (a full disk) is not the level's: it goes up as it is.
             if error is RemoteFailure || error is MediaCacheError { throw error }
             throw Self.classify(error)
         }
-        let tail = pending
+        let (tail, current) = (pending, written)
         return try await threadPool.runIfActive { () throws -> StoreResult in
-            try writer.value.write(tail)
-            let sha = writer.value.finishHash()
-            guard writer.value.bytesWritten == record.size, sha == record.sha256 else {
-                writer.value.discard()
+            let writer = try current?.value ?? store.beginEntry(key)
+            defer { writer.discard() }  // a no-op once committed
+            try writer.write(tail)
+            let sha = writer.finishHash()
+            guard writer.bytesWritten == record.size, sha == record.sha256 else {
                 throw RemoteFailure.corrupt(
-                    "the body of \(key.name) does not match its record (\(writer.value.bytesWritten) bytes, SHA-256 \(sha.prefix(12))...)"
+                    "the body of \(key.name) does not match its record (\(writer.bytesWritten) bytes, SHA-256 \(sha.prefix(12))...)"
                 )
             }
-            return try store.commitEntry(writer.value, key: key, metadata: metadata, lockHeld: true, enforceLimit: false)
+            return try store.commitEntry(writer, key: key, metadata: metadata, lockHeld: true, enforceLimit: false)
         }
     }
 }

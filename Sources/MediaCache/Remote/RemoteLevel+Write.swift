@@ -105,7 +105,7 @@ extension RemoteLevel {
                 let body = HTTPClientRequest.Body.stream(
                     FileChunks(source: source, threadPool: threadPool), length: .known(record.size))
                 guard try await send(.PUT, bodyURL, body: body) != nil else {
-                    throw RemoteFailure.error("HTTP 404 for PUT \(bodyURL)")
+                    throw RemoteFailure.refused("HTTP 404 for PUT \(bodyURL)")
                 }
                 counts.withLockedValue { $0.bytesUp += record.size }
             }

@@ -13,12 +13,15 @@ public enum RemoteEvent: Sendable {
 /// Why a request to a level failed.
 enum RemoteFailure: Error {
     case timeout(String)
+    /// No answer: the connection failed or broke.
     case error(String)
+    /// An answer, but not one the request wanted (5xx, 401, 507, ...).
+    case refused(String)
     case corrupt(String)
 
     var reason: String {
         switch self {
-        case .timeout(let text), .error(let text), .corrupt(let text): return text
+        case .timeout(let text), .error(let text), .refused(let text), .corrupt(let text): return text
         }
     }
 }
@@ -39,6 +42,11 @@ final class RemoteLevel: Sendable {
     let signingKey: [UInt8]?
     let counts = NIOLockedValueBox(RemoteCounters())
     private let disabled = NIOLockedValueBox<Set<String>>([])
+    /// Servers turned off that still answer (a refusal or bad bytes, not a
+    /// timeout or a broken connection): claims on them are still let go.
+    private let answering = NIOLockedValueBox<Set<String>>([])
+    /// Per server: whether it makes claims (`MKCOL`), once asked.
+    let claimSupport = NIOLockedValueBox<[String: Bool]>([:])
     private let onEvent: @Sendable (RemoteEvent) -> Void
 
     init(
@@ -79,6 +87,10 @@ final class RemoteLevel: Sendable {
 
     func isEnabled(_ server: String) -> Bool { !disabled.withLockedValue { $0.contains(server) } }
 
+    /// Whether a request to `server` can still get an answer: it is on, or
+    /// was turned off for an answer it gave rather than for silence.
+    func isReachable(_ server: String) -> Bool { isEnabled(server) || answering.withLockedValue { $0.contains(server) } }
+
     /// Whether any server of the level is still on.
     var isUsable: Bool {
         let off = disabled.withLockedValue { $0.count }
@@ -90,9 +102,13 @@ final class RemoteLevel: Sendable {
         counts.withLockedValue { counts in
             switch failure {
             case .timeout: counts.timeouts += 1
-            case .error: counts.errors += 1
+            case .error, .refused: counts.errors += 1
             case .corrupt: counts.corrupt += 1
             }
+        }
+        switch failure {
+        case .refused, .corrupt: answering.withLockedValue { _ = $0.insert(server) }
+        case .timeout, .error: break
         }
         let first = disabled.withLockedValue { $0.insert(server).inserted }
         if first { onEvent(.disabled(level: name, server: RemoteSpec(url: server).name, reason: failure.reason)) }
@@ -109,21 +125,28 @@ final class RemoteLevel: Sendable {
     func send(_ method: HTTPMethod, _ url: String, body: HTTPClientRequest.Body? = nil) async throws(RemoteFailure)
         -> HTTPClientResponse?
     {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers = headers
-        if let body { request.body = body }
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, deadline: .now() + .milliseconds(Int64(spec.timeout * 1000)))
-        } catch {
-            throw Self.classify(error)
-        }
+        let response = try await execute(method, url, body: body)
         let status = Int(response.status.code)
         if (200...299).contains(status) { return response }
         await Self.discard(response.body)
         if status == 404 || status == 410 { return nil }
-        throw .error("HTTP \(status) for \(method.rawValue) \(RemoteSpec(url: url).name)")
+        throw .refused("HTTP \(status) for \(method.rawValue) \(RemoteSpec(url: url).name)")
+    }
+
+    /// Sends one request with the level's headers and deadline, whatever the
+    /// answer; only a transport failure (or the deadline) throws.
+    func execute(_ method: HTTPMethod, _ url: String, body: HTTPClientRequest.Body? = nil) async throws(RemoteFailure)
+        -> HTTPClientResponse
+    {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers = headers
+        if let body { request.body = body }
+        do {
+            return try await client.execute(request, deadline: .now() + .milliseconds(Int64(spec.timeout * 1000)))
+        } catch {
+            throw Self.classify(error)
+        }
     }
 
     static func classify(_ error: any Error) -> RemoteFailure {
@@ -185,7 +208,7 @@ final class RemoteLevel: Sendable {
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         guard try await send(.PUT, url, body: .bytes(buffer)) != nil else {
-            throw .error("HTTP 404 for PUT \(RemoteSpec(url: url).name)")
+            throw .refused("HTTP 404 for PUT \(RemoteSpec(url: url).name)")
         }
         counts.withLockedValue { $0.bytesUp += Int64(bytes.count) }
     }

@@ -25,6 +25,13 @@ public struct RemoteSpec: Sendable, Equatable {
     public var bearerTokenEnvironment: String?
     /// The file holding the key that signs and checks this level's records.
     public var keyFile: String?
+    /// Whether a node that misses claims the URL on this level before asking
+    /// the origin, so that a fleet downloads each URL once (`no-claims` turns
+    /// it off; see `RemoteLevel.claim`).
+    public var claims = true
+    /// Seconds a node waits for a URL another node has claimed before it asks
+    /// the origin itself (`claim-wait=`).
+    public var claimWait: Double = 30
 
     public init(url: String) { self.url = url }
 
@@ -87,10 +94,12 @@ public struct RemoteSpec: Sendable, Equatable {
                 spec.keyFile = value
             case "shards":
                 spec.shards = try RemoteShard.parseList(value)
+            case "no-claims": spec.claims = false
+            case "claim-wait": spec.claimWait = try Self.seconds(value, name: "--remote attribute claim-wait")
             default:
                 throw bad(
                     attribute,
-                    "one of read-only, layout=, connect-timeout=, timeout=, header=, bearer-token-file=, bearer-token-env=, key-file=, shards=",
+                    "one of read-only, layout=, connect-timeout=, timeout=, header=, bearer-token-file=, bearer-token-env=, key-file=, shards=, no-claims, claim-wait=",
                     "--remote attribute")
             }
         }

@@ -52,37 +52,100 @@ public final class RemoteTier: Sendable {
 
     // MARK: - Read path
 
+    /// What the tier answered for a URL the local directory does not hold.
+    enum Answer: Sendable {
+        /// A level had it, and it is stored now.
+        case hit(FetchOutcome)
+        /// Ask the origin. With a claim, this node does so for the fleet:
+        /// hand the claim to `enqueueUpload`, or to `release` if the download fails.
+        case origin(RemoteClaim?)
+        /// Another node is downloading it: come back to it later (only when
+        /// the caller asked to defer).
+        case deferred
+    }
+
+    /// What a fetch does with a URL that another node of the fleet has claimed.
+    enum Claimed: Sendable {
+        /// Put it off (`Answer.deferred`): a list's first pass.
+        case putOff
+        /// Wait for the other node's upload.
+        case wait
+        /// Wait, for a URL put off before: its misses are counted already.
+        case waitAgain
+    }
+
     /// Tries each level in order for `url`; on a hit the entry is stored
-    /// (checked) and its outcome returned. The caller holds the key's lock.
-    func fetch(_ url: String, key: CacheKey, store: CacheStore) async -> FetchOutcome? {
+    /// (checked). On a miss everywhere, claims the URL on the first writable
+    /// level, so that of the nodes of a fleet that miss it together only one
+    /// asks the origin; when another node holds the claim, puts it off or
+    /// waits for that node's upload (up to the level's `claimWait`). The
+    /// caller holds the key's lock.
+    func fetch(_ url: String, key: CacheKey, store: CacheStore, claimed: Claimed) async -> Answer {
         for level in levels {
-            if let outcome = await level.fetch(url, key: key, store: store, threadPool: threadPool) { return outcome }
+            if let outcome = await level.fetch(
+                url, key: key, store: store, threadPool: threadPool, countingMiss: claimed != .waitAgain)
+            {
+                return .hit(outcome)
+            }
         }
-        return nil
+        guard let level = levels.first(where: { !$0.spec.readOnly && $0.spec.claims }) else { return .origin(nil) }
+        let clock = ContinuousClock()
+        let started = clock.now
+        var pause = Duration.milliseconds(10)
+        while !Task.isCancelled {
+            switch await level.claim(key.name) {
+            case .owned(let claim):
+                // The node that held it may have uploaded and let go between this node's miss and its claim.
+                if let outcome = await level.fetch(url, key: key, store: store, threadPool: threadPool, countingMiss: false) {
+                    await level.release(claim)
+                    return .hit(outcome)
+                }
+                return .origin(claim)
+            case .unavailable: return .origin(nil)
+            case .held:
+                if claimed == .putOff { return .deferred }
+                if clock.now - started >= .milliseconds(Int64(level.spec.claimWait * 1000)) {
+                    await level.breakClaim(key.name)  // left by a crashed node, or a download slower than claimWait
+                    return .origin(nil)
+                }
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(250))
+                if let outcome = await level.fetch(url, key: key, store: store, threadPool: threadPool, countingMiss: false) {
+                    return .hit(outcome)
+                }
+            }
+        }
+        return .origin(nil)
     }
 
     // MARK: - Write path
 
-    /// Queues the upload of `key`'s entry to every writable level; a full
-    /// queue drops it (counted).
-    func enqueueUpload(_ key: CacheKey, store: CacheStore) {
+    /// Queues the upload of `key`'s entry to every writable level, and then
+    /// the release of `claim`; a full queue drops the upload (counted) and
+    /// releases the claim at once.
+    func enqueueUpload(_ key: CacheKey, store: CacheStore, claim: RemoteClaim? = nil) async {
         let writable = levels.filter { !$0.spec.readOnly }
-        guard !writable.isEmpty else { return }
-        if !queue.enqueue(UploadQueue.Job(key: key, store: store, levels: writable)) {
-            for level in writable { level.counts.withLockedValue { $0.uploadsDropped += 1 } }
-        }
+        if !writable.isEmpty, queue.enqueue(UploadQueue.Job(key: key, store: store, levels: writable, claim: claim)) { return }
+        for level in writable { level.counts.withLockedValue { $0.uploadsDropped += 1 } }
+        if let claim { await claim.level.release(claim) }
+    }
+
+    /// Gives up a claim whose download failed: a waiting node then claims the URL and tries itself.
+    func release(_ claim: RemoteClaim?) async {
+        if let claim { await claim.level.release(claim) }
     }
 
     private static func upload(_ job: UploadQueue.Job, threadPool: NIOThreadPool) async {
         let store = job.store
-        guard let source = try? await threadPool.runIfActive({ try UploadSource.open(job.key, store: store) }) else {
+        if let source = try? await threadPool.runIfActive({ try UploadSource.open(job.key, store: store) }) {
+            for level in job.levels {
+                let uploaded = await level.upload(source, threadPool: threadPool)
+                if !uploaded { level.counts.withLockedValue { $0.uploadsDropped += 1 } }
+            }
+        } else {
             for level in job.levels { level.counts.withLockedValue { $0.uploadsDropped += 1 } }  // evicted meanwhile
-            return
         }
-        for level in job.levels {
-            let uploaded = await level.upload(source, threadPool: threadPool)
-            if !uploaded { level.counts.withLockedValue { $0.uploadsDropped += 1 } }
-        }
+        if let claim = job.claim { await claim.level.release(claim) }
     }
 
     // MARK: - End of run
@@ -105,6 +168,7 @@ public final class RemoteTier: Sendable {
                 level.counts.withLockedValue { $0.uploadsDropped += 1 }
                 droppedAtExit[level.name, default: 0] += 1
             }
+            if let claim = job.claim { await claim.level.release(claim) }
         }
         for level in levels { await level.shutdown() }
         let counts = levels.map { RemoteLevelCounters(level: $0.name, counters: $0.counts.withLockedValue { $0 }) }

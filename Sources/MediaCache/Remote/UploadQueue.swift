@@ -12,6 +12,8 @@ final class UploadQueue: Sendable {
         var key: CacheKey
         var store: CacheStore
         var levels: [RemoteLevel]
+        /// Released once the upload is done or given up.
+        var claim: RemoteClaim?
     }
 
     private struct State {

@@ -50,6 +50,13 @@ enum Remote {
         }
     }
 
+    /// The node's own counters (`stats --json`'s numbers at the top level: `hits`, `misses`, `stored`...).
+    static func localCounters(_ node: String) throws -> [String: Int] {
+        let stats = try CLI.run(["stats", "--json", "--cache-dir", node])
+        let object = (try? JSONSerialization.jsonObject(with: stats.stdout)) as? [String: Any] ?? [:]
+        return object.compactMapValues { ($0 as? NSNumber)?.intValue }
+    }
+
     /// The node's persisted counters for each level (`stats --json`'s `remote`), by level name.
     static func counters(_ node: String) throws -> [String: [String: Int]] {
         let stats = try CLI.run(["stats", "--json", "--cache-dir", node])

@@ -29,9 +29,13 @@ extension CacheStore {
     /// remembered failure (also counted as a negative hit).
     ///
     /// With `remembering`, a remembered 404 or 410 answers before the lock is
-    /// taken; `force` forgets it once the lock is held.
-    func prepareFetch(_ key: CacheKey, url: String, force: Bool, remembering: Bool) throws(MediaCacheError) -> FetchStep {
+    /// taken; `force` forgets it once the lock is held. Without `counting`,
+    /// nothing is counted (a URL counted on an earlier turn).
+    func prepareFetch(_ key: CacheKey, url: String, force: Bool, remembering: Bool, counting: Bool = true) throws(MediaCacheError)
+        -> FetchStep
+    {
         let step = try lockOrFind(key, url: url, force: force, remembering: remembering)
+        guard counting else { return step }
         switch step {
         case .fresh: count(hit: true)
         case .locked: count(hit: false)

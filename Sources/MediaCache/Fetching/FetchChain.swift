@@ -34,7 +34,8 @@ final class FetchChain: @unchecked Sendable {
     /// lock would be busy until this fetch lets go) or `fetch` would refuse
     /// it before preparing (a bad URL, a host not allowed).
     /// - Important: Disk I/O.
-    func prepareNext(store: CacheStore, settings: FetchSettings, holding stripe: String) {
+    /// A lock it takes is registered with `stripes`, as the fetch would have done.
+    func prepareNext(store: CacheStore, settings: FetchSettings, holding stripe: String, stripes: StripeWaits) {
         guard taken == nil, let url = take() else { return }
         var step: Result<FetchStep, MediaCacheError>?
         if let key = try? store.key(for: url), let host = URLCheck.host(of: url), settings.allows(host: host),
@@ -43,6 +44,7 @@ final class FetchChain: @unchecked Sendable {
             step = Result { () throws(MediaCacheError) in
                 try store.prepareFetch(key, url: url, force: settings.force, remembering: settings.negativeTTL > 0)
             }
+            if case .success(.locked) = step { stripes.hold(CacheLayout.lockStripe(of: key.name), for: key.name) }
         }
         taken = (url, step)
     }

@@ -123,7 +123,8 @@ public final class Fetcher: Sendable {
         // overlap. A URL another node of the fleet is downloading (a claim on
         // the shared tier) is put off until the list is done, and then waited
         // for: the worker that puts one off looks for it again before it stops.
-        let queue = NIOLockedValueBox<(next: Int, outcomes: [FetchOutcome], putOff: [String])>((0, [], []))
+        let queue = NIOLockedValueBox<(next: Int, outcomes: [FetchOutcome], putOff: [(String, ContinuousClock.Instant)])>(
+            (0, [], []))
         let urls = unique
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<min(max(1, settings.jobs), urls.count) {
@@ -137,14 +138,16 @@ public final class Fetcher: Sendable {
                                 onEach(outcome)
                                 state.outcomes.append(outcome)
                             } else {
-                                state.putOff.append(url)
+                                state.putOff.append((url, .now))
                             }
                         }
                         if let url = chain.nextURL() {
                             next = (url, .putOff)
                         } else {
                             next = queue.withLockedValue { state in
-                                state.putOff.isEmpty ? nil : (state.putOff.removeFirst(), .waitAgain)
+                                guard !state.putOff.isEmpty else { return nil }
+                                let (url, since) = state.putOff.removeFirst()
+                                return (url, .waitAgain(since: since))
                             }
                         }
                     }
@@ -195,6 +198,9 @@ public final class Fetcher: Sendable {
         -> FetchOutcome?
     {
         var prepared = chain?.preparedStep(for: url)
+        // A put-off URL's hit or miss was counted on its first turn.
+        let counting: Bool
+        if case .waitAgain = claimed { counting = false } else { counting = true }
         let key: CacheKey
         do {
             key = try store.key(for: url)
@@ -216,12 +222,15 @@ public final class Fetcher: Sendable {
                 let force = settings.force && !waited
                 let remembering = settings.negativeTTL > 0
                 let step: FetchStep
+                // A lock the chain took is registered with `stripes` already.
+                var registered = false
                 if let ready = prepared {
                     prepared = nil
                     step = try ready.get()
+                    registered = true
                 } else {
                     step = try await offload { [store] in
-                        try store.prepareFetch(key, url: url, force: force, remembering: remembering)
+                        try store.prepareFetch(key, url: url, force: force, remembering: remembering, counting: counting)
                     }
                 }
                 switch step {
@@ -235,7 +244,7 @@ public final class Fetcher: Sendable {
                     outcome.httpStatus = record.status
                     return outcome
                 case .locked(let lock, let validators):
-                    stripes.hold(stripe, for: key.name)
+                    if !registered { stripes.hold(stripe, for: key.name) }
                     // The shared tier (issue 14): its levels before the origin, and what the origin served to them.
                     var answer = RemoteTier.Answer.origin(nil)
                     if validators == nil, !settings.force, let remote = settings.remote {
@@ -315,9 +324,10 @@ public final class Fetcher: Sendable {
                     let transferred = body.transferred
                     let result: StoreResult
                     do {
-                        result = try await offload { [store, settings] in
+                        result = try await offload { [store, settings, stripes] in
                             let stored = try store.finishFetchedEntry(body.written, tail: body.tail, key: key, metadata: metadata)
-                            chain?.prepareNext(store: store, settings: settings, holding: CacheLayout.lockStripe(of: key.name))
+                            chain?.prepareNext(
+                                store: store, settings: settings, holding: CacheLayout.lockStripe(of: key.name), stripes: stripes)
                             return stored
                         }
                     } catch {

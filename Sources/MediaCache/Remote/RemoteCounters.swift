@@ -16,15 +16,27 @@ public struct RemoteCounters: Sendable, Equatable {
     public var uploads: Int64 = 0
     /// Uploads given up: queue full, level disabled, or still waiting at exit.
     public var uploadsDropped: Int64 = 0
+    /// URLs this node claimed on the level and asked the origin for, for the fleet.
+    public var claims: Int64 = 0
+    /// URLs another node had claimed when this node missed them (put off, or waited for).
+    public var claimWaits: Int64 = 0
+    /// Claims waited out (`claim-wait`) and deleted: left by a crashed node, or a slow download.
+    public var claimsBroken: Int64 = 0
 
     public init() {}
 
     /// The fields in the order and under the names the state file and `stats --json` use.
     static let fieldNames = [
-        "hits", "misses", "errors", "timeouts", "corrupt", "bytes_down", "bytes_up", "uploads", "uploads_dropped",
+        "hits", "misses", "errors", "timeouts", "corrupt", "bytes_down", "bytes_up", "uploads", "uploads_dropped", "claims",
+        "claim_waits", "claims_broken",
     ]
 
-    var fields: [Int64] { [hits, misses, errors, timeouts, corrupt, bytesDown, bytesUp, uploads, uploadsDropped] }
+    var fields: [Int64] {
+        [
+            hits, misses, errors, timeouts, corrupt, bytesDown, bytesUp, uploads, uploadsDropped, claims, claimWaits,
+            claimsBroken,
+        ]
+    }
 
     public var namedFields: [(name: String, value: Int64)] { zip(Self.fieldNames, fields).map { (name: $0, value: $1) } }
 
@@ -38,6 +50,9 @@ public struct RemoteCounters: Sendable, Equatable {
         bytesUp = values["bytes_up"] ?? 0
         uploads = values["uploads"] ?? 0
         uploadsDropped = values["uploads_dropped"] ?? 0
+        claims = values["claims"] ?? 0
+        claimWaits = values["claim_waits"] ?? 0
+        claimsBroken = values["claims_broken"] ?? 0
     }
 
     static func + (lhs: RemoteCounters, rhs: RemoteCounters) -> RemoteCounters {

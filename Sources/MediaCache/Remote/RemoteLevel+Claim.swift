@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOCore
 import NIOHTTP1
 
 /// A URL this node is downloading for the fleet: the collection it created
@@ -49,7 +50,8 @@ extension RemoteLevel {
             default: return .unavailable
             }
         } catch {
-            fail(error, server: server)
+            // A cancelled fetch (a server's request that went away) is not the level's failure.
+            if !Task.isCancelled { fail(error, server: server) }
             return .unavailable
         }
     }
@@ -59,9 +61,17 @@ extension RemoteLevel {
     /// Tried even on a server turned off for a refused upload (a full disk,
     /// say), whose claims the other nodes would otherwise wait out; not on
     /// one that stopped answering, where it would cost a timeout each.
+    /// Sent from a task of its own, so that a cancelled fetch still lets go
+    /// of its claim. A release that gets no answer turns the server off.
     func release(_ claim: RemoteClaim) async {
         guard isReachable(claim.server) else { return }
-        _ = try? await statusOf(.DELETE, claim.url)
+        await Task.detached {
+            do {
+                _ = try await self.statusOf(.DELETE, claim.url)
+            } catch {
+                self.fail(error, server: claim.server)
+            }
+        }.value
     }
 
     /// Deletes the claim on `key`, whoever made it (after `claimWait`).
@@ -79,12 +89,22 @@ extension RemoteLevel {
     /// `MKCOL claims/` answers 201 (made now: yes) or 405, which means
     /// either that it exists or that the server has no `MKCOL` at all (nginx
     /// without it in `dav_methods`); a collection of a random name tells
-    /// the two apart, and is deleted again.
+    /// the two apart, and is deleted again. 409 means the level's own
+    /// folder does not exist yet (a new tier): a PUT makes the whole path
+    /// (`create_full_put_path`), and the file it leaves is deleted again.
     private func claimsSupported(on server: String) async -> Bool {
         if let known = claimSupport.withLockedValue({ $0[server] }) { return known }
         var supported = false
         do {
-            switch try await statusOf(.MKCOL, RemotePath.join(server, "claims/")) {
+            var status = try await statusOf(.MKCOL, RemotePath.join(server, "claims/"))
+            if status == 409 {
+                let marker = RemotePath.join(server, "claims/.made-by-mediacache")
+                if (200...299).contains(try await statusOf(.PUT, marker, body: .bytes(ByteBuffer()))) {
+                    _ = try await statusOf(.DELETE, marker)
+                    status = 405  // claims/ exists now; whether MKCOL works is still to be seen
+                }
+            }
+            switch status {
             case 201: supported = true
             case 405:
                 let probe = RemotePath.join(server, "claims/probe-\(UInt64.random(in: 1...UInt64.max))/")
@@ -93,15 +113,17 @@ extension RemoteLevel {
             default: break
             }
         } catch {
-            fail(error, server: server)
+            if !Task.isCancelled { fail(error, server: server) }
         }
         claimSupport.withLockedValue { $0[server] = supported }
         return supported
     }
 
     /// The status of a request without a body, whatever it is; only a transport failure throws.
-    private func statusOf(_ method: HTTPMethod, _ url: String) async throws(RemoteFailure) -> Int {
-        let response = try await execute(method, url)
+    private func statusOf(_ method: HTTPMethod, _ url: String, body: HTTPClientRequest.Body? = nil) async throws(RemoteFailure)
+        -> Int
+    {
+        let response = try await execute(method, url, body: body)
         await Self.discard(response.body)
         return Int(response.status.code)
     }

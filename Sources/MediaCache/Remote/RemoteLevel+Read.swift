@@ -35,7 +35,7 @@ extension RemoteLevel {
         do {
             let bodyURL = RemotePath.join(bodyServer, spec.layout.bodyPath(record.sha256))
             guard let response = try await send(.GET, bodyURL) else {
-                counts.withLockedValue { $0.misses += 1 }  // a record whose body was pruned
+                if countingMiss { counts.withLockedValue { $0.misses += 1 } }  // a record whose body was pruned
                 return nil
             }
             if let length = response.headers.first(name: "content-length").flatMap({ Int64($0) }), length != record.size {

@@ -108,7 +108,7 @@ final class RemoteLevel: Sendable {
         }
         switch failure {
         case .refused, .corrupt: answering.withLockedValue { _ = $0.insert(server) }
-        case .timeout, .error: break
+        case .timeout, .error: answering.withLockedValue { _ = $0.remove(server) }
         }
         let first = disabled.withLockedValue { $0.insert(server).inserted }
         if first { onEvent(.disabled(level: name, server: RemoteSpec(url: server).name, reason: failure.reason)) }

@@ -70,42 +70,55 @@ public final class RemoteTier: Sendable {
         case putOff
         /// Wait for the other node's upload.
         case wait
-        /// Wait, for a URL put off before: its misses are counted already.
-        case waitAgain
+        /// Wait for a URL put off `since` then: its misses and its claim wait
+        /// are counted already, and its `claimWait` runs from then, so that
+        /// the claims of a crashed node cost one wait in all, not one per URL.
+        case waitAgain(since: ContinuousClock.Instant)
+
+        var isFirstLook: Bool {
+            if case .waitAgain = self { return false }
+            return true
+        }
     }
 
     /// Tries each level in order for `url`; on a hit the entry is stored
     /// (checked). On a miss everywhere, claims the URL on the first writable
-    /// level, so that of the nodes of a fleet that miss it together only one
-    /// asks the origin; when another node holds the claim, puts it off or
-    /// waits for that node's upload (up to the level's `claimWait`). The
-    /// caller holds the key's lock.
+    /// level that takes claims, so that of the nodes of a fleet that miss it
+    /// together only one asks the origin; when another node holds the claim,
+    /// puts it off or waits for that node's upload (up to the level's
+    /// `claimWait`, then breaks the claim). The caller holds the key's lock.
     func fetch(_ url: String, key: CacheKey, store: CacheStore, claimed: Claimed) async -> Answer {
         for level in levels {
             if let outcome = await level.fetch(
-                url, key: key, store: store, threadPool: threadPool, countingMiss: claimed != .waitAgain)
+                url, key: key, store: store, threadPool: threadPool, countingMiss: claimed.isFirstLook)
             {
                 return .hit(outcome)
             }
         }
-        guard let level = levels.first(where: { !$0.spec.readOnly && $0.spec.claims }) else { return .origin(nil) }
-        let clock = ContinuousClock()
-        let started = clock.now
+        guard let level = levels.first(where: { !$0.spec.readOnly && $0.spec.claims && $0.spec.layout == .default }) else {
+            return .origin(nil)
+        }
+        let started: ContinuousClock.Instant
+        if case .waitAgain(let since) = claimed { started = since } else { started = .now }
+        var counted = !claimed.isFirstLook
         var pause = Duration.milliseconds(10)
         while !Task.isCancelled {
             switch await level.claim(key.name) {
             case .owned(let claim):
-                // The node that held it may have uploaded and let go between this node's miss and its claim.
-                if let outcome = await level.fetch(url, key: key, store: store, threadPool: threadPool, countingMiss: false) {
-                    await level.release(claim)
-                    return .hit(outcome)
-                }
-                return .origin(claim)
+                return await own(claim, url: url, key: key, store: store)
             case .unavailable: return .origin(nil)
             case .held:
-                if claimed == .putOff { return .deferred }
-                if clock.now - started >= .milliseconds(Int64(level.spec.claimWait * 1000)) {
-                    await level.breakClaim(key.name)  // left by a crashed node, or a download slower than claimWait
+                if !counted { level.counts.withLockedValue { $0.claimWaits += 1 } }
+                counted = true
+                if case .putOff = claimed { return .deferred }
+                if ContinuousClock.now - started >= .milliseconds(Int64(level.spec.claimWait * 1000)) {
+                    // Left by a crashed node, or a download slower than claimWait: break it and take it
+                    // over, so that the nodes still waiting wait for this one rather than all asking the origin.
+                    await level.breakClaim(key.name)
+                    level.counts.withLockedValue { $0.claimsBroken += 1 }
+                    if case .owned(let claim) = await level.claim(key.name) {
+                        return await own(claim, url: url, key: key, store: store)
+                    }
                     return .origin(nil)
                 }
                 try? await Task.sleep(for: pause)
@@ -116,6 +129,17 @@ public final class RemoteTier: Sendable {
             }
         }
         return .origin(nil)
+    }
+
+    /// A claim just taken: the node that held it before may have uploaded and
+    /// let go between this node's miss and its claim, so look once more.
+    private func own(_ claim: RemoteClaim, url: String, key: CacheKey, store: CacheStore) async -> Answer {
+        if let outcome = await claim.level.fetch(url, key: key, store: store, threadPool: threadPool, countingMiss: false) {
+            await claim.level.release(claim)
+            return .hit(outcome)
+        }
+        claim.level.counts.withLockedValue { $0.claims += 1 }
+        return .origin(claim)
     }
 
     // MARK: - Write path

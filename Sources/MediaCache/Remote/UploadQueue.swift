@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 ///
 /// A download never waits for its upload. When the queue is full, a new
 /// upload is dropped (and counted) rather than holding memory or the run.
+/// Uploads that other nodes wait for (a claim) go before the others.
 /// At the end, `drain` waits for what is queued up to a deadline, then
 /// gives up the rest (queued, or cut off mid-upload); the caller counts
 /// those as dropped, per level.
@@ -18,6 +19,8 @@ final class UploadQueue: Sendable {
 
     private struct State {
         var pending: [Job] = []
+        /// Jobs with a claim, taken before `pending`.
+        var claimed: [Job] = []
         var inFlight: [Int: Job] = [:]
         var nextID = 0
         var workers = 0
@@ -39,8 +42,8 @@ final class UploadQueue: Sendable {
     /// Queues a job; false (nothing queued) when the queue is full or closed.
     func enqueue(_ job: Job) -> Bool {
         state.withLockedValue { state in
-            guard !state.closed, state.pending.count < capacity else { return false }
-            state.pending.append(job)
+            guard !state.closed, state.pending.count + state.claimed.count < capacity else { return false }
+            if job.claim != nil { state.claimed.append(job) } else { state.pending.append(job) }
             if state.workers < concurrency {
                 state.workers += 1
                 state.tasks.append(Task { await self.workLoop() })
@@ -58,11 +61,11 @@ final class UploadQueue: Sendable {
 
     private func next() -> (Int, Job)? {
         state.withLockedValue { state in
-            guard !state.closed, !state.pending.isEmpty else {
+            guard !state.closed, !state.pending.isEmpty || !state.claimed.isEmpty else {
                 state.workers -= 1
                 return nil
             }
-            let job = state.pending.removeFirst()
+            let job = state.claimed.isEmpty ? state.pending.removeFirst() : state.claimed.removeFirst()
             let id = state.nextID
             state.nextID += 1
             state.inFlight[id] = job
@@ -75,12 +78,13 @@ final class UploadQueue: Sendable {
     func drain(within seconds: Double) async -> [Job] {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         while ContinuousClock.now < deadline {
-            if state.withLockedValue({ $0.pending.isEmpty && $0.inFlight.isEmpty }) { break }
+            if state.withLockedValue({ $0.pending.isEmpty && $0.claimed.isEmpty && $0.inFlight.isEmpty }) { break }
             try? await Task.sleep(for: .milliseconds(5))
         }
         let (givenUp, tasks) = state.withLockedValue { state in
             state.closed = true
-            let givenUp = state.pending + state.inFlight.values
+            let givenUp = state.claimed + state.pending + state.inFlight.values
+            state.claimed = []
             state.pending = []
             state.inFlight = [:]
             return (givenUp, state.tasks)

@@ -119,12 +119,14 @@ public final class Fetcher: Sendable {
         // `jobs` workers, each taking the next URL as it finishes one: no
         // task per URL, and no hop to a parent task between two URLs; each
         // download's last thread-pool job prepares the worker's next URL
-        // (`FetchChain`). `onEach` is called under the lock, so calls never
-        // overlap. A URL another node of the fleet is downloading (a claim on
-        // the shared tier) is put off until the list is done, and then waited
-        // for: the worker that puts one off looks for it again before it stops.
-        let queue = NIOLockedValueBox<(next: Int, outcomes: [FetchOutcome], putOff: [(String, ContinuousClock.Instant)])>(
-            (0, [], []))
+        // (`FetchChain`). `onEach` is called under a lock of its own, so calls
+        // never overlap, and a slow reader of its output never holds up a
+        // thread-pool job taking the next URL. A URL another node of the fleet
+        // is downloading (a claim on the shared tier) is put off until the
+        // list is done, and then waited for: the worker that puts one off
+        // looks for it again before it stops.
+        let queue = NIOLockedValueBox<(next: Int, putOff: [(String, ContinuousClock.Instant)])>((0, []))
+        let results = NIOLockedValueBox<[FetchOutcome]>([])
         let urls = unique
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<min(max(1, settings.jobs), urls.count) {
@@ -133,13 +135,13 @@ public final class Fetcher: Sendable {
                     var next = chain.nextURL().map { ($0, RemoteTier.Claimed.putOff) }
                     while let (url, claimed) = next {
                         let outcome = await self.fetch(url, enforcingLimit: false, claimed: claimed, chain: chain)
-                        queue.withLockedValue { state in
-                            if let outcome {
+                        if let outcome {
+                            results.withLockedValue { outcomes in
                                 onEach(outcome)
-                                state.outcomes.append(outcome)
-                            } else {
-                                state.putOff.append((url, .now))
+                                outcomes.append(outcome)
                             }
+                        } else {
+                            queue.withLockedValue { $0.putOff.append((url, .now)) }
                         }
                         if let url = chain.nextURL() {
                             next = (url, .putOff)
@@ -154,7 +156,7 @@ public final class Fetcher: Sendable {
                 }
             }
         }
-        let outcomes = queue.withLockedValue { $0.outcomes }
+        let outcomes = results.withLockedValue { $0 }
         var run = FetchRun(outcomes: outcomes)
         let names = Set(outcomes.compactMap { $0.status == .failed ? nil : $0.key?.name })
         // An expired entry whose origin is down is all there is of that URL

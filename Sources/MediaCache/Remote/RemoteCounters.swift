@@ -26,33 +26,24 @@ public struct RemoteCounters: Sendable, Equatable {
     public init() {}
 
     /// The fields in the order and under the names the state file and `stats --json` use.
-    static let fieldNames = [
-        "hits", "misses", "errors", "timeouts", "corrupt", "bytes_down", "bytes_up", "uploads", "uploads_dropped", "claims",
-        "claim_waits", "claims_broken",
-    ]
+    static var fieldNames: [String] { columns.map(\.name) }
 
-    var fields: [Int64] {
+    /// Each counter's name and field: the one list to extend with a new counter.
+    private static var columns: [(name: String, field: WritableKeyPath<RemoteCounters, Int64>)] {
         [
-            hits, misses, errors, timeouts, corrupt, bytesDown, bytesUp, uploads, uploadsDropped, claims, claimWaits,
-            claimsBroken,
+            ("hits", \.hits), ("misses", \.misses), ("errors", \.errors), ("timeouts", \.timeouts), ("corrupt", \.corrupt),
+            ("bytes_down", \.bytesDown), ("bytes_up", \.bytesUp), ("uploads", \.uploads),
+            ("uploads_dropped", \.uploadsDropped), ("claims", \.claims), ("claim_waits", \.claimWaits),
+            ("claims_broken", \.claimsBroken),
         ]
     }
+
+    var fields: [Int64] { Self.columns.map { self[keyPath: $0.field] } }
 
     public var namedFields: [(name: String, value: Int64)] { zip(Self.fieldNames, fields).map { (name: $0, value: $1) } }
 
     init(fields values: [String: Int64]) {
-        hits = values["hits"] ?? 0
-        misses = values["misses"] ?? 0
-        errors = values["errors"] ?? 0
-        timeouts = values["timeouts"] ?? 0
-        corrupt = values["corrupt"] ?? 0
-        bytesDown = values["bytes_down"] ?? 0
-        bytesUp = values["bytes_up"] ?? 0
-        uploads = values["uploads"] ?? 0
-        uploadsDropped = values["uploads_dropped"] ?? 0
-        claims = values["claims"] ?? 0
-        claimWaits = values["claim_waits"] ?? 0
-        claimsBroken = values["claims_broken"] ?? 0
+        for column in Self.columns { self[keyPath: column.field] = values[column.name] ?? 0 }
     }
 
     static func + (lhs: RemoteCounters, rhs: RemoteCounters) -> RemoteCounters {

@@ -201,8 +201,7 @@ public final class Fetcher: Sendable {
     {
         var prepared = chain?.preparedStep(for: url)
         // A put-off URL's hit or miss was counted on its first turn.
-        let counting: Bool
-        if case .waitAgain = claimed { counting = false } else { counting = true }
+        let counting = claimed.isFirstLook
         let key: CacheKey
         do {
             key = try store.key(for: url)
@@ -261,7 +260,7 @@ public final class Fetcher: Sendable {
                         if downloaded.status == .fetched {
                             await settings.remote?.enqueueUpload(key, store: store, claim: claim)
                         } else {
-                            await settings.remote?.release(claim)
+                            await claim?.release()  // a waiting node then claims the URL and tries itself
                         }
                         outcome = downloaded
                     }

@@ -3,12 +3,30 @@ import NIOCore
 import NIOHTTP1
 
 /// A URL this node is downloading for the fleet: the collection it created
-/// on the level, deleted again (`RemoteLevel.release`) once the entry is
-/// uploaded, or the download failed.
+/// on the level, deleted again (`release`) once the entry is uploaded, or
+/// the download failed.
 struct RemoteClaim: Sendable {
     let level: RemoteLevel
     let server: String
     let url: String
+
+    /// Deletes the claim: this node's, done with, or one left by a crashed
+    /// node. Best effort: a claim that stays costs a waiting node `claimWait`.
+    /// Tried even on a server turned off for a refused upload (a full disk,
+    /// say), whose claims the other nodes would otherwise wait out; not on
+    /// one that stopped answering, where it would cost a timeout each.
+    /// Sent from a task of its own, so that a cancelled fetch still lets go
+    /// of its claim. A release that gets no answer turns the server off.
+    func release() async {
+        guard level.isReachable(server) else { return }
+        await Task.detached {
+            do {
+                _ = try await level.statusOf(.DELETE, url)
+            } catch {
+                level.fail(error, server: server)
+            }
+        }.value
+    }
 }
 
 /// What a level answered to a claim.
@@ -56,28 +74,10 @@ extension RemoteLevel {
         }
     }
 
-    /// Deletes a claim: this node's, done with, or one left by a crashed
-    /// node. Best effort: a claim that stays costs a waiting node `claimWait`.
-    /// Tried even on a server turned off for a refused upload (a full disk,
-    /// say), whose claims the other nodes would otherwise wait out; not on
-    /// one that stopped answering, where it would cost a timeout each.
-    /// Sent from a task of its own, so that a cancelled fetch still lets go
-    /// of its claim. A release that gets no answer turns the server off.
-    func release(_ claim: RemoteClaim) async {
-        guard isReachable(claim.server) else { return }
-        await Task.detached {
-            do {
-                _ = try await self.statusOf(.DELETE, claim.url)
-            } catch {
-                self.fail(error, server: claim.server)
-            }
-        }.value
-    }
-
     /// Deletes the claim on `key`, whoever made it (after `claimWait`).
     func breakClaim(_ key: String) async {
         let server = server(for: key)
-        await release(RemoteClaim(level: self, server: server, url: claimURL(key, on: server)))
+        await RemoteClaim(level: self, server: server, url: claimURL(key, on: server)).release()
     }
 
     private func claimURL(_ key: String, on server: String) -> String {
@@ -119,8 +119,9 @@ extension RemoteLevel {
         return supported
     }
 
-    /// The status of a request without a body, whatever it is; only a transport failure throws.
-    private func statusOf(_ method: HTTPMethod, _ url: String, body: HTTPClientRequest.Body? = nil) async throws(RemoteFailure)
+    /// The status of a request, whatever it is; only a transport failure throws.
+    fileprivate func statusOf(_ method: HTTPMethod, _ url: String, body: HTTPClientRequest.Body? = nil)
+        async throws(RemoteFailure)
         -> Int
     {
         let response = try await execute(method, url, body: body)

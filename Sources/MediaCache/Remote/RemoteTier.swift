@@ -57,7 +57,7 @@ public final class RemoteTier: Sendable {
         /// A level had it, and it is stored now.
         case hit(FetchOutcome)
         /// Ask the origin. With a claim, this node does so for the fleet:
-        /// hand the claim to `enqueueUpload`, or to `release` if the download fails.
+        /// hand the claim to `enqueueUpload`, or `release()` it if the download fails.
         case origin(RemoteClaim?)
         /// Another node is downloading it: come back to it later (only when
         /// the caller asked to defer).
@@ -135,7 +135,7 @@ public final class RemoteTier: Sendable {
     /// let go between this node's miss and its claim, so look once more.
     private func own(_ claim: RemoteClaim, url: String, key: CacheKey, store: CacheStore) async -> Answer {
         if let outcome = await claim.level.fetch(url, key: key, store: store, threadPool: threadPool, countingMiss: false) {
-            await claim.level.release(claim)
+            await claim.release()
             return .hit(outcome)
         }
         claim.level.counts.withLockedValue { $0.claims += 1 }
@@ -151,12 +151,7 @@ public final class RemoteTier: Sendable {
         let writable = levels.filter { !$0.spec.readOnly }
         if !writable.isEmpty, queue.enqueue(UploadQueue.Job(key: key, store: store, levels: writable, claim: claim)) { return }
         for level in writable { level.counts.withLockedValue { $0.uploadsDropped += 1 } }
-        if let claim { await claim.level.release(claim) }
-    }
-
-    /// Gives up a claim whose download failed: a waiting node then claims the URL and tries itself.
-    func release(_ claim: RemoteClaim?) async {
-        if let claim { await claim.level.release(claim) }
+        await claim?.release()
     }
 
     private static func upload(_ job: UploadQueue.Job, threadPool: NIOThreadPool) async {
@@ -169,7 +164,7 @@ public final class RemoteTier: Sendable {
         } else {
             for level in job.levels { level.counts.withLockedValue { $0.uploadsDropped += 1 } }  // evicted meanwhile
         }
-        if let claim = job.claim { await claim.level.release(claim) }
+        await job.claim?.release()
     }
 
     // MARK: - End of run
@@ -192,7 +187,7 @@ public final class RemoteTier: Sendable {
                 level.counts.withLockedValue { $0.uploadsDropped += 1 }
                 droppedAtExit[level.name, default: 0] += 1
             }
-            if let claim = job.claim { await claim.level.release(claim) }
+            await job.claim?.release()
         }
         for level in levels { await level.shutdown() }
         let counts = levels.map { RemoteLevelCounters(level: $0.name, counters: $0.counts.withLockedValue { $0 }) }
